@@ -1,0 +1,50 @@
+# news-to-jekyll: every target creates .venv and installs what it needs first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SCRAPY := $(PY) -m scrapy
+
+.PHONY: help install demo test crawl lint bench bench-extract site clean
+
+help:
+	@echo "make demo           crawl the bundled Phnom Penh Post replica offline into output/"
+	@echo "make test           run every test (offline)"
+	@echo "make crawl          crawl the live Phnom Penh Post into output/"
+	@echo "make site           build the Jekyll site in output/ (installs Debian's jekyll if missing)"
+	@echo "make bench          crawl a generated site on 127.0.0.1 and compare with a bare Scrapy spider"
+	@echo "make bench-extract  score extraction on the bundled corpora against trafilatura"
+	@echo "make lint           ruff and mypy"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,redis]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) tests/demo.py
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+crawl: $(STAMP)
+	$(SCRAPY) crawl phnompenhpost
+
+lint: $(STAMP)
+	$(PY) -m ruff check crawler tests
+	$(PY) -m mypy
+
+bench: $(STAMP)
+	$(PY) -m tests.bench.crawl
+
+bench-extract: $(STAMP)
+	$(PY) -m tests.bench.extract
+
+site: $(STAMP)
+	$(PY) tests/site.py build
+
+clean:
+	rm -rf output/_posts output/_site output/.jekyll-cache output/.crawler output/_feeds .pytest_cache

@@ -1,0 +1,56 @@
+"""Project settings: polite crawling defaults, the item pipelines, the post exporter and the feed.
+
+Every value can be overridden per run with `-s NAME=value`; environment variables are read here
+and only here. Nothing from the `crawler` package is imported: components are dotted paths.
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+SPIDER_LOADER_CLASS = "crawler.spiderloader.SiteSpiderLoader"
+COMMANDS_MODULE = "crawler.commands"
+
+# Where posts, the state store, run stats and feeds go. A relative path is relative to the
+# folder `scrapy` runs in (the project root).
+OUTPUT_DIR = os.environ.get("NEWS_OUTPUT_DIR", "output")
+# The folder of site profiles (YAML); defaults to the profiles shipped in crawler/sites/.
+SITES_DIR = os.environ.get("NEWS_SITES_DIR", "")
+
+# Politeness: identify ourselves, obey robots.txt, adapt speed to the server.
+USER_AGENT = (
+    "news-to-jekyll/0.1 (+https://github.com/news-to-jekyll/news-to-jekyll; static news archive crawler)"
+)
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.25
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Failures: retry transient errors with backoff, bound sizes and time.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+# Output.
+ITEM_PIPELINES = {
+    "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.normalize.NormalizePipeline": 200,
+    "crawler.pipelines.store.StorePipeline": 300,
+}
+
+# Scrapy defaults we rely on, stated for readers.
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("NEWS_LOG_LEVEL", "INFO")

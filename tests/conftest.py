@@ -1,0 +1,75 @@
+"""Shared fixtures: the Phnom Penh Post replica on 127.0.0.1, expected values, and `scrapy` runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.replay_server import ReplayServer
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+REPLICA = FIXTURES / "sites" / "phnompenhpost"
+EXPECTED = REPLICA / "expected"
+SEED_SLUG = "asean-nations-collaborate-on-ai-governance-cambodia-leads-regional-efforts"
+ORIGIN = "https://www.phnompenhpost.com"
+
+
+def expected_articles() -> list[dict[str, Any]]:
+    """Every expected/<slug>.json of the replica, with its slug under `slug`."""
+    out = []
+    for path in sorted(EXPECTED.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["slug"] = path.stem
+        out.append(data)
+    return out
+
+
+def replica_page(origin_url: str) -> bytes:
+    """The raw bytes the replica serves for a canonical article URL."""
+    routes = json.loads((REPLICA / "routes.json").read_text(encoding="utf-8"))
+    path = origin_url.removeprefix(ORIGIN)
+    route = next(r for r in routes if r["path"] == path)
+    return (REPLICA / route["file"]).read_bytes()
+
+
+@pytest.fixture
+def replica() -> Iterator[ReplayServer]:
+    """A fresh replica server per test (status sequences and hit counters start at zero)."""
+    with ReplayServer(REPLICA) as server:
+        yield server
+
+
+@dataclass
+class ScrapyRun:
+    """The result of one `scrapy` subprocess."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_scrapy(*args: str, cwd: Path = ROOT, timeout: float = 180, env: dict[str, str] | None = None) -> ScrapyRun:
+    """Run `python -m scrapy ARGS` in the project, the way a user (or cron) runs it."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return ScrapyRun(proc.returncode, proc.stdout, proc.stderr)
