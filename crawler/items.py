@@ -47,6 +47,10 @@ class Article:
     modified: datetime | None = None
     """Last modification instant as found (same rules as `published`); never used as `date`."""
 
+    lastmod: datetime | None = None
+    """The modification time discovery reported for this URL (sitemap lastmod, feed date), kept in
+    the state store so the next scheduled run can tell whether the article changed."""
+
     date: datetime | None = None
     """Normalised publication instant in UTC (set by the normalise pipeline)."""
 

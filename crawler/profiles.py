@@ -258,7 +258,9 @@ def load_profile(path: Path) -> SiteProfile:
     body = r.mapping(data.get("body", {}), "body", {"selector", "remove", "date_selector", "author_selector"})
     body_rules = BodyRules(
         selector=r.css(r.string(body, "selector", "body.selector"), "body.selector"),
-        remove=tuple(r.css(s, f"body.remove[{i}]") or s for i, s in enumerate(r.strings(body, "remove", "body.remove"))),
+        remove=tuple(
+            r.css(s, f"body.remove[{i}]") or s for i, s in enumerate(r.strings(body, "remove", "body.remove"))
+        ),
         date_selector=r.css(r.string(body, "date_selector", "body.date_selector"), "body.date_selector"),
         author_selector=r.css(r.string(body, "author_selector", "body.author_selector"), "body.author_selector"),
     )

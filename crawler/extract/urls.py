@@ -1,0 +1,83 @@
+"""URL normalisers: tracking-parameter removal, canonical origin URLs, mirror (base_url) mapping."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from crawler.profiles import SiteProfile
+
+# Query parameters that only track the visitor or the campaign, never select content.
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "ga_", "_hs")
+_TRACKING_NAMES = frozenset({
+    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
+    "mc_cid", "mc_eid", "_ga", "_gl", "ref_src", "ref_url", "cmpid", "ocid", "ito", "at_medium",
+    "at_campaign", "s_cid", "share", "smid", "cid_source", "mkt_tok", "spm", "oly_anon_id",
+    "oly_enc_id", "vero_id", "rb_clickid", "__twitter_impression", "wt_mc", "at_custom1",
+})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SLASHES_RE = re.compile(r"/{2,}")
+
+
+def is_tracking_param(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def strip_tracking(url: str) -> str:
+    """Drop tracking parameters and the fragment; keep every other parameter in its order.
+
+    Also lower-cases scheme and host, drops a default port and collapses repeated slashes in the
+    path, so that the same article always yields the same string.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else None
+    netloc = f"{host}:{port}" if port else host
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking_param(k)]
+    path = _SLASHES_RE.sub("/", parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def same_site(url: str, other: str) -> bool:
+    """True when both URLs are on the same registrable-looking host (www. ignored)."""
+    a = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    b = (urlsplit(other).hostname or "").lower().removeprefix("www.")
+    return bool(a) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+
+
+def to_origin(url: str, profile: SiteProfile, base_url: str | None = None) -> str:
+    """Map a URL fetched from a mirror (`base_url`) back onto the site's canonical origin."""
+    if base_url:
+        base = base_url.rstrip("/")
+        if url.startswith(base + "/") or url == base:
+            return profile.origin + (url[len(base):] or "/")
+    return url
+
+
+def to_mirror(url: str, profile: SiteProfile, base_url: str | None) -> str:
+    """Map a canonical site URL onto the mirror (`base_url`); other URLs are returned unchanged."""
+    if not base_url or not profile.owns(url):
+        return url
+    parts = urlsplit(url)
+    target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return urljoin(base_url.rstrip("/") + "/", target.lstrip("/")) if target != "/" else base_url.rstrip("/") + "/"
+
+
+def canonical_url(fetched_url: str, candidates: list[str | None], profile: SiteProfile | None = None) -> str:
+    """The article's canonical URL: the first candidate (canonical link, og:url, JSON-LD url) that
+    points into the same site, else the fetched URL; always without tracking parameters."""
+    for candidate in candidates:
+        if not candidate:
+            continue
+        absolute = urljoin(fetched_url, candidate.strip())
+        if urlsplit(absolute).scheme not in ("http", "https"):
+            continue
+        if (profile is not None and profile.owns(absolute)) or same_site(absolute, fetched_url):
+            return strip_tracking(absolute)
+    return strip_tracking(fetched_url)
