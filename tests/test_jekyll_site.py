@@ -1,0 +1,508 @@
+"""The output/ skeleton builds with Debian's jekyll, and the built HTML shows articles safely and literally."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from tests.conftest import ROOT
+from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env, skeleton_files
+
+pytestmark = pytest.mark.jekyll
+
+ICT = timezone(timedelta(hours=7), "ICT")
+SITE_TITLE = "News archive"
+#: URL attributes an article could smuggle a script through.
+URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "data", "poster", "xlink:href")
+ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "form")
+BAD_SCHEMES = re.compile(r"^\s*(javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
+
+
+def fold(text: str) -> str:
+    """Whitespace (NBSP included) folded to single spaces, as a reader sees text."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def find_in_order(text: str, needles: list[str]) -> list[str]:
+    """The needles not found in `text` after the end of the previous one (empty list: all in order)."""
+    missing, pos = [], 0
+    for needle in needles:
+        at = text.find(fold(needle), pos)
+        if at < 0:
+            missing.append(needle)
+        else:
+            pos = at + len(fold(needle))
+    return missing
+
+
+@dataclass
+class Page:
+    """One built HTML file."""
+
+    path: Path
+    url: str
+    raw: str
+    tree: lxml.html.HtmlElement
+
+    @property
+    def lang(self) -> str | None:
+        return self.tree.get("lang")
+
+    @property
+    def title(self) -> str:
+        return fold(self.tree.findtext(".//title") or "")
+
+    @property
+    def article(self) -> lxml.html.HtmlElement:
+        found = self.tree.xpath("//article[contains(concat(' ', @class, ' '), ' post ')]")
+        assert len(found) == 1, f"{self.url}: expected one <article class=post>, found {len(found)}"
+        return found[0]
+
+    @property
+    def article_text(self) -> str:
+        return fold(self.article.text_content())
+
+    @property
+    def origin_links(self) -> list[str]:
+        return self.tree.xpath("//a[contains(@class, 'origin-url')]/@href")
+
+    @property
+    def authors(self) -> list[str]:
+        return [fold(span.text_content()) for span in self.article.xpath(".//span[@class='post-author']")]
+
+    @property
+    def published(self) -> str:
+        """The `datetime` of the post's publication <time>."""
+        return self.article.xpath(".//p[@class='post-meta']/time/@datetime")[0]
+
+    def meta(self, name: str) -> str | None:
+        values = self.tree.xpath(f"//meta[@name='{name}']/@content")
+        return values[0] if values else None
+
+
+@dataclass
+class BuiltSite:
+    """A Jekyll source folder and the site jekyll built from it."""
+
+    source: Path
+    dest: Path
+    build_log: str
+    pages: dict[str, Page] = field(default_factory=dict)
+
+    def load(self) -> BuiltSite:
+        for path in sorted(self.dest.rglob("*.html")):
+            rel = path.relative_to(self.dest).as_posix()
+            url = "/" + rel.removesuffix("index.html")
+            raw = path.read_text(encoding="utf-8")
+            self.pages[url] = Page(path, url, raw, lxml.html.document_fromstring(raw))
+        return self
+
+    @property
+    def index(self) -> Page:
+        return self.pages["/"]
+
+    @property
+    def posts(self) -> dict[str, Page]:
+        """Built pages that hold an article, by URL."""
+        return {
+            url: page
+            for url, page in self.pages.items()
+            if page.tree.xpath("//article[contains(concat(' ', @class, ' '), ' post ')]")
+        }
+
+    def post_by_origin(self, origin_url: str) -> Page:
+        found = [page for page in self.posts.values() if origin_url in page.origin_links]
+        assert len(found) == 1, f"{origin_url}: expected one built page linking to it, found {len(found)}"
+        return found[0]
+
+    def index_sections(self) -> dict[str, list[tuple[str, str]]]:
+        """The index page's sections: heading -> [(link text, href)] in page order."""
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for section in self.index.tree.xpath("//section[contains(@class, 'category')]"):
+            heading = fold(section.findtext(".//h2") or "")
+            sections[heading] = [(fold(a.text_content()), a.get("href")) for a in section.xpath(".//li/a")]
+        return sections
+
+
+def active_content(site: BuiltSite) -> list[str]:
+    """Every script, frame, event handler or script URL in any built page, described for a message."""
+    problems = []
+    for url, page in site.pages.items():
+        lowered = page.raw.lower()
+        for tag in ("<script", "<iframe"):
+            if tag in lowered:
+                problems.append(f"{url}: raw {tag!r} in the HTML")
+        for element in page.tree.iter():
+            if not isinstance(element.tag, str):
+                continue
+            if element.tag.lower() in ACTIVE_ELEMENTS:
+                problems.append(f"{url}: <{element.tag}> element")
+            for name, value in element.attrib.items():
+                if name.lower().startswith("on"):
+                    problems.append(f"{url}: {name}= attribute on <{element.tag}>")
+                if name.lower() in URL_ATTRIBUTES and BAD_SCHEMES.match(value):
+                    problems.append(f"{url}: {name}={value!r} on <{element.tag}>")
+    return problems
+
+
+@pytest.fixture(scope="session")
+def jekyll() -> str:
+    """The jekyll executable; .ci/run installs it, so a missing one is a failure, not a skip."""
+    found = find_jekyll()
+    if found is None:
+        pytest.fail(f"jekyll is not installed (.ci/run installs it). Install it with: {install_hint()}")
+    return found
+
+
+def build(jekyll: str, source: Path) -> BuiltSite:
+    """Build `source` into source/_site the way `make site` does; fail the test with jekyll's output."""
+    dest = source / "_site"
+    proc = subprocess.run(
+        jekyll_build_command(jekyll, source, dest),
+        env=jekyll_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        pytest.fail(f"jekyll build of {source} failed with exit status {proc.returncode}:\n{log[-4000:]}")
+    return BuiltSite(source, dest, log).load()
+
+
+# --- the skeleton and tests/site.py ---------------------------------------------------------------
+
+
+def test_skeleton_holds_the_site_files_and_nothing_generated() -> None:
+    files = {path.as_posix() for path in skeleton_files()}
+    assert {"_config.yml", "_layouts/default.html", "_layouts/post.html", "index.html"} <= files
+    assert not any(name.startswith(("_posts/", "_site/", ".crawler/", "_feeds/")) for name in files), files
+
+
+def test_copy_skeleton_keeps_existing_files(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("my own index", encoding="utf-8")
+    copied = {path.as_posix() for path in copy_skeleton(tmp_path)}
+    assert "index.html" not in copied
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == "my own index"
+    assert "_config.yml" in copied
+    assert (tmp_path / "_layouts" / "post.html").is_file()
+
+
+def run_site_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "site.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_site_script_builds_a_folder_without_skeleton(jekyll: str, tmp_path: Path) -> None:
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_posts" / "2024-10-18-one.md").write_text(
+        '---\ntitle: "One"\ncategory: "NATIONAL"\nlanguage: "en"\ndate: 2024-10-18T03:58:50.000Z\n---\n\n# One\n',
+        encoding="utf-8",
+    )
+    proc = run_site_script("build", "--output", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "copied the site skeleton" in proc.stderr
+    assert (tmp_path / "_config.yml").is_file()
+    built = (tmp_path / "_site" / "national" / "2024" / "10" / "18" / "one" / "index.html").read_text(encoding="utf-8")
+    assert "<title>One · News archive</title>" in built
+
+
+def test_site_script_reports_a_missing_folder_without_traceback(tmp_path: Path) -> None:
+    proc = run_site_script("build", "--output", str(tmp_path / "nowhere"))
+    assert proc.returncode == 2
+    assert "does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_site_script_passes_on_jekyll_failure_without_ruby_backtrace(jekyll: str, tmp_path: Path) -> None:
+    copy_skeleton(tmp_path)
+    (tmp_path / "_posts").mkdir()
+    # An unterminated quoted title: strict_front_matter makes this fail the build instead of skipping the post.
+    (tmp_path / "_posts" / "2024-10-18-broken.md").write_text('---\ntitle: "a: b" c"\n---\n\ntext\n', encoding="utf-8")
+    proc = run_site_script("build", "--output", str(tmp_path))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "2024-10-18-broken.md" in proc.stderr
+    assert "jekyll build failed with exit status 1" in proc.stderr
+    assert "\tfrom /" not in proc.stderr
+
+
+# --- hand-made hostile posts: the config and layouts on their own ---------------------------------
+
+LIQUID_BODY = """\
+A line such as {{ site.title }} is replaced by the name of the website when the page is built.
+
+The tag `{% include x.html %}` pulls in a shared header, and `{{ page.date | date: "%d %B %Y" }}` prints a date.
+
+Front matter opens and closes with a line of three dashes:
+
+\\---
+
+The page said &lt;script&gt;alert("x")&lt;/script&gt; in plain text, and -- two dashes -- too.
+"""
+
+
+@dataclass
+class HandPost:
+    """A post written by hand the way the post writer writes them (front matter values JSON-quoted)."""
+
+    file: str
+    front: dict[str, str]
+    body: str
+
+    def render(self) -> str:
+        lines = ["---", "layout: post"]
+        for key, value in self.front.items():
+            bare = key in {"date", "updated", "render_with_liquid", "date_estimated", "tags"}
+            lines.append(f"{key}: {value if bare else json.dumps(value, ensure_ascii=False)}")
+        lines.append("---")
+        return "\n".join(lines) + "\n\n" + self.body
+
+    @property
+    def slug(self) -> str:
+        return self.file[len("2024-10-16-") : -len(".md")]
+
+
+HOSTILE_TITLE = "Kampot's \"Salt & Pepper\": {{ site.title }} {% if x %} <script>alert('t')</script> #1"
+HOSTILE_DESCRIPTION = 'He said: "yes" & <b onmouseover="alert(1)">bold</b> {{ page.title }}'
+HOSTILE_CATEGORY = 'Life & Style / "Culture" <b>'
+KHMER_TITLE = "កសិករម្រេចកំពតរំពឹងទិន្នផលច្រើនជាងមុន"
+QUOTES_TEXT = "“We raised prices once,” she said – “but I don’t think we can do it again…” — crème brûlée"
+STRAIGHT_TEXT = 'Kampot\'s "Salt & Pepper" festival, 20-25 October'
+
+HAND_POSTS = [
+    HandPost(
+        "2024-10-16-templates-in-the-classroom.md",
+        {
+            "code": "ART2410160630TPL001",
+            "origin_url": "https://www.example.org/national/templates-in-the-classroom",
+            "image": "https://images.example.org/2024/10/lead.jpg",
+            "title": "Templates in the classroom",
+            "description": "Students learn templates.",
+            "category": "NATIONAL",
+            "language": "en",
+            "date": "2024-10-16T06:30:44.000Z",
+            "render_with_liquid": "false",
+        },
+        "# Templates in the classroom\n\n![](https://images.example.org/2024/10/lead.jpg)\n\n"
+        "Students at work on Sunday. Supplied\n\n" + LIQUID_BODY,
+    ),
+    HandPost(
+        # 20:15 UTC on the 16th is 03:15 ICT on the 17th: the file name carries the site's local date.
+        "2024-10-17-liquid-without-the-flag.md",
+        {
+            "code": "ART2410162015LIQ002",
+            "origin_url": "https://www.example.org/national/liquid-without-the-flag",
+            "title": "Liquid without the flag",
+            "description": "The config's defaults alone keep Liquid out of posts.",
+            "category": "NATIONAL",
+            "language": "en",
+            "date": "2024-10-16T20:15:00.000Z",
+        },
+        "# Liquid without the flag\n\n" + LIQUID_BODY,
+    ),
+    HandPost(
+        "2024-10-19-hostile-title.md",
+        {
+            "code": "ART2410190945HOS003",
+            "origin_url": "javascript:alert(document.cookie)",
+            "title": HOSTILE_TITLE,
+            "description": HOSTILE_DESCRIPTION,
+            "category": HOSTILE_CATEGORY,
+            "language": "en",
+            "date": "2024-10-19T09:45:05.000Z",
+            "author": 'Desk "<i>" & {{ site.title }}',
+        },
+        "# Kampot's \"Salt &amp; Pepper\": {{ site.title }} {% if x %} &lt;script&gt;alert('t')&lt;/script&gt; \\#1\n\n"
+        "The festival returns.\n",
+    ),
+    HandPost(
+        "2024-10-25-kampot-pepper-farmers.md",
+        {
+            "code": "ART2410250130KHM004",
+            "origin_url": "https://www.example.org/post-khmer/kampot-pepper-farmers",
+            "title": KHMER_TITLE,
+            "description": "កសិករម្រេចកំពត",
+            "category": "POST-KHMER",
+            "language": "km",
+            "date": "2024-10-25T01:30:22.000Z",
+        },
+        f"# {KHMER_TITLE}\n\nកសិករម្រេចនៅខេត្តកំពតរំពឹងថានឹងទទួលបានទិន្នផលច្រើនជាងមុន។\n",
+    ),
+    HandPost(
+        "2024-10-17-cafe-owners.md",
+        {
+            "code": "ART2410170405CAF005",
+            "origin_url": "https://www.example.org/business/cafe-owners",
+            "title": "Phnom Penh café owners brace for rising prices",
+            "description": "Café owners say beans cost more.",
+            "category": "BUSINESS",
+            "language": "en",
+            "date": "2024-10-17T04:05:19.000Z",
+            "updated": "2024-10-18T01:00:00.000Z",
+            "author": "Business Desk",
+        },
+        f"# Phnom Penh café owners brace for rising prices\n\n{QUOTES_TEXT}\n\n{STRAIGHT_TEXT}\n",
+    ),
+    HandPost(
+        "2024-10-13-no-section.md",
+        {
+            "code": "ART2410130000NOS006",
+            "origin_url": "https://www.example.org/no-section",
+            "title": "An article without a section",
+            "description": "No category.",
+            "category": "",
+            "language": "en",
+            "date": "2024-10-13T00:00:00.000Z",
+            "date_estimated": "true",
+            "tags": '["Rice", "Exports & Trade"]',
+        },
+        "# An article without a section\n\nText.\n",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def hand_site(jekyll: str, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    source = tmp_path_factory.mktemp("hand-site")
+    copy_skeleton(source)
+    (source / "_posts").mkdir()
+    for post in HAND_POSTS:
+        (source / "_posts" / post.file).write_text(post.render(), encoding="utf-8")
+    # Crawler files that must not reach the site.
+    (source / ".crawler").mkdir()
+    (source / ".crawler" / "state.sqlite").write_bytes(b"SQLite format 3\x00")
+    (source / "_feeds").mkdir()
+    (source / "_feeds" / "run.jsonl").write_text("{}\n", encoding="utf-8")
+    return build(jekyll, source)
+
+
+def hand_page(site: BuiltSite, post: HandPost) -> Page:
+    found = [page for url, page in site.posts.items() if url.rstrip("/").endswith("/" + post.slug)]
+    assert len(found) == 1, f"{post.file}: expected one built page, found {[p.url for p in found]}"
+    return found[0]
+
+
+def test_hand_site_builds_one_page_per_post_and_nothing_else(hand_site: BuiltSite) -> None:
+    assert len(hand_site.posts) == len(HAND_POSTS)
+    for post in HAND_POSTS:
+        hand_page(hand_site, post)
+    built = {path.relative_to(hand_site.dest).as_posix() for path in hand_site.dest.rglob("*") if path.is_file()}
+    assert not any(".crawler" in name or "_feeds" in name or name.endswith((".sqlite", ".jsonl")) for name in built)
+    assert "assets/style.css" in built
+
+
+def test_hand_site_permalinks_use_the_file_name_date_in_site_time(hand_site: BuiltSite) -> None:
+    urls = set(hand_site.posts)
+    assert "/national/2024/10/16/templates-in-the-classroom/" in urls
+    assert "/national/2024/10/17/liquid-without-the-flag/" in urls
+    assert "/post-khmer/2024/10/25/kampot-pepper-farmers/" in urls
+    assert "/life-style-culture-b/2024/10/19/hostile-title/" in urls
+    assert "/2024/10/13/no-section/" in urls
+
+
+@pytest.mark.parametrize("post", HAND_POSTS[:2], ids=["render_with_liquid-false", "config-default-only"])
+def test_hand_site_shows_liquid_literally(hand_site: BuiltSite, post: HandPost) -> None:
+    page = hand_page(hand_site, post)
+    text = page.article_text
+    for literal in ("{{ site.title }}", "{% include x.html %}", '{{ page.date | date: "%d %B %Y" }}'):
+        assert literal in text, f"{post.file}: {literal!r} not shown literally"
+    assert SITE_TITLE not in text
+
+
+@pytest.mark.parametrize("post", HAND_POSTS[:2], ids=["render_with_liquid-false", "config-default-only"])
+def test_hand_site_keeps_dashes_and_script_text_as_text(hand_site: BuiltSite, post: HandPost) -> None:
+    page = hand_page(hand_site, post)
+    paragraphs = [fold(p.text_content()) for p in page.article.iter("p")]
+    assert "---" in paragraphs
+    assert not page.article.xpath(".//hr")
+    assert "and -- two dashes -- too" in page.article_text
+    assert 'The page said <script>alert("x")</script> in plain text' in page.article_text
+
+
+def test_hand_site_escapes_hostile_front_matter(hand_site: BuiltSite) -> None:
+    page = hand_page(hand_site, HAND_POSTS[2])
+    assert page.title == f"{HOSTILE_TITLE} · {SITE_TITLE}"
+    assert page.meta("description") == HOSTILE_DESCRIPTION
+    assert page.authors == ['Desk "<i>" & {{ site.title }}']
+    assert fold(page.article.xpath(".//h1")[0].text_content()) == HOSTILE_TITLE
+    # A javascript: origin_url is not linked.
+    assert page.origin_links == []
+    assert "javascript:" not in page.raw
+
+
+def test_hand_site_shows_the_post_meta(hand_site: BuiltSite) -> None:
+    page = hand_page(hand_site, HAND_POSTS[0])
+    assert page.origin_links == ["https://www.example.org/national/templates-in-the-classroom"]
+    times = page.article.xpath(".//p[@class='post-meta']/time")
+    # 06:30:44 UTC shown in the site's time zone (ICT, UTC+7).
+    assert times[0].get("datetime") == "2024-10-16T13:30:44+07:00"
+    assert fold(times[0].text_content()) == "16 October 2024, 13:30 UTC+07:00"
+    assert page.article.xpath(".//a[@class='post-category']/text()") == ["NATIONAL"]
+    assert page.article.xpath(".//img/@src") == ["https://images.example.org/2024/10/lead.jpg"]
+    assert "Students at work on Sunday. Supplied" in page.article_text
+    assert "ART2410160630TPL001" in page.article_text
+    assert page.authors == []
+
+    cafe = hand_page(hand_site, HAND_POSTS[4])
+    assert cafe.authors == ["Business Desk"]
+    assert not cafe.article.xpath(".//*[@class='post-date-estimated']")
+    assert not cafe.article.xpath(".//*[@class='post-tags']")
+
+    undated = hand_page(hand_site, HAND_POSTS[5])
+    assert undated.article.xpath(".//*[@class='post-category']") == []
+    assert fold(undated.article.xpath(".//*[@class='post-date-estimated']")[0].text_content()) == "(date estimated)"
+    assert fold(undated.article.xpath(".//*[@class='post-tags']")[0].text_content()) == "Tags: Rice, Exports & Trade"
+    assert cafe.article.xpath(".//span[@class='post-updated']/time/@datetime") == ["2024-10-18T08:00:00+07:00"]
+
+
+def test_hand_site_language_goes_to_html_lang(hand_site: BuiltSite) -> None:
+    langs = {post.slug: hand_page(hand_site, post).lang for post in HAND_POSTS}
+    assert langs["kampot-pepper-farmers"] == "km"
+    assert {slug: lang for slug, lang in langs.items() if slug != "kampot-pepper-farmers"} == {
+        post.slug: "en" for post in HAND_POSTS if post.slug != "kampot-pepper-farmers"
+    }
+    assert hand_site.index.lang == "en"
+    khmer = hand_page(hand_site, HAND_POSTS[3])
+    assert khmer.title == f"{KHMER_TITLE} · {SITE_TITLE}"
+    assert "កសិករម្រេចនៅខេត្តកំពតរំពឹងថានឹងទទួលបានទិន្នផលច្រើនជាងមុន។" in khmer.article_text
+
+
+def test_hand_site_keeps_quotes_and_dashes_as_published(hand_site: BuiltSite) -> None:
+    text = hand_page(hand_site, HAND_POSTS[4]).article_text
+    assert QUOTES_TEXT in text
+    # No smart quotes or typographic dashes added by kramdown.
+    assert STRAIGHT_TEXT in text
+
+
+def test_hand_site_index_groups_posts_by_category_newest_first(hand_site: BuiltSite) -> None:
+    sections = hand_site.index_sections()
+    titles = {heading: [text for text, _ in links] for heading, links in sections.items()}
+    assert titles == {
+        "BUSINESS": ["Phnom Penh café owners brace for rising prices"],
+        HOSTILE_CATEGORY: [HOSTILE_TITLE],
+        "NATIONAL": ["Liquid without the flag", "Templates in the classroom"],
+        "POST-KHMER": [KHMER_TITLE],
+        "Other": ["An article without a section"],
+    }
+    for links in sections.values():
+        for _, href in links:
+            assert href in hand_site.posts, f"index links {href}, which was not built"
+
+
+def test_hand_site_has_no_active_content(hand_site: BuiltSite) -> None:
+    assert active_content(hand_site) == []
