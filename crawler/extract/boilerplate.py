@@ -1,0 +1,124 @@
+"""Page-chrome evidence for generic extraction: tag sets, class/id conventions and boilerplate phrases."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import lru_cache
+
+# Elements that never hold article text (removed before anything is measured).
+JUNK_TAGS = frozenset({
+    "script", "style", "noscript", "template", "link", "meta", "button", "input", "select", "textarea",
+    "option", "optgroup", "datalist", "dialog", "menu", "canvas", "map", "area", "object", "embed", "applet",
+    "svg", "math", "head", "title", "base", "frame", "frameset", "param", "source", "track", "progress", "meter",
+})
+
+# Elements that are page chrome by definition when they are not the article itself.
+CHROME_TAGS = frozenset({"nav", "aside", "footer", "form", "fieldset", "legend", "label"})
+
+# Block-level elements: text inside one belongs to it (text inside inline elements belongs to the block).
+BLOCK_TAGS = frozenset({
+    "html", "body", "div", "section", "article", "main", "header", "footer", "aside", "nav", "p", "ul", "ol",
+    "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "blockquote", "pre",
+    "figure", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6", "form", "fieldset", "center", "address",
+    "details", "summary", "hgroup", "iframe", "picture", "video", "audio", "hr", "br",
+})
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+# ARIA landmark roles of page chrome.
+CHROME_ROLES = frozenset({
+    "navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu",
+    "menubar", "toolbar", "tablist", "alert", "status", "tooltip",
+})
+
+# Class/id words (after splitting on -, _, camelCase) that mark page chrome across the web.
+_STRONG_WORDS = frozenset({
+    "share", "shares", "sharing", "sharebar", "social", "socials", "related", "relatedposts",
+    "newsletter", "newsletters", "subscribe", "subscription", "subscriptions", "signup", "promo", "promos",
+    "promotion", "advert", "adverts", "advertisement", "advertising", "ad", "ads", "adslot", "adunit", "dfp",
+    "sponsor", "sponsored", "sponsors", "outbrain", "taboola", "comment", "comments", "disqus", "byline",
+    "bylines", "breadcrumb", "breadcrumbs", "popup", "modal", "cookie", "cookies", "consent", "gdpr", "sidebar",
+    "widget", "widgets", "nav", "navbar", "navigation", "menu", "footer", "toolbar", "pagination", "pager",
+    "recommended", "recommendation", "recommendations", "recirculation", "readmore", "readnext", "rss",
+    "masthead", "skip", "sr", "hidden", "visuallyhidden", "tags", "tagcloud", "tagged", "keywords", "author",
+    "authors", "bio", "print", "follow", "trending", "login", "banner",
+    "overlay", "offcanvas", "toc", "disclaimer", "affiliate",
+})
+# Two-word conventions (checked on consecutive words).
+_STRONG_PAIRS = frozenset({
+    ("read", "more"), ("read", "next"), ("more", "stories"), ("more", "news"), ("more", "articles"),
+    ("screen", "reader"), ("visually", "hidden"), ("sr", "only"), ("also", "read"), ("see", "also"),
+    ("you", "may"), ("most", "popular"), ("most", "read"), ("top", "stories"), ("latest", "news"),
+})
+# Words that mark small page furniture when the element is short (bylines, datelines, meta rows).
+_WEAK_WORDS = frozenset({
+    "meta", "date", "dateline", "time", "timestamp", "published", "updated", "info", "details",
+    "tools", "actions", "label", "kicker", "eyebrow", "category",
+    "headline", "title", "subtitle", "contact", "email", "avatar", "icon", "button", "btn", "link", "links",
+})
+# Words that positively mark the article container.
+_POSITIVE_WORDS = frozenset({
+    "article", "articlebody", "content", "entry", "post", "story", "body", "text", "main", "prose", "richtext",
+    "blog", "news", "detail", "single",
+})
+_WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
+
+
+@lru_cache(maxsize=4096)
+def attribute_words(value: str) -> tuple[str, ...]:
+    """Lower-case words of class/id values: `article__shareBar js-x` -> (article, share, bar, js, x)."""
+    return tuple(w.lower() for w in _WORD_SPLIT_RE.split(value) if w)
+
+
+@lru_cache(maxsize=4096)
+def chrome_strength(value: str) -> int:
+    """2 when a class/id value names page chrome, 1 when it names small furniture, 0 otherwise."""
+    words = attribute_words(value)
+    if not words:
+        return 0
+    if any(w in _STRONG_WORDS for w in words):
+        # A chrome word qualified by a content word is usually the content itself ("post-author" is
+        # chrome, but "article-body-share-container" wraps the article): judged by the caller's size test.
+        return 2
+    if any(pair in _STRONG_PAIRS for pair in itertools.pairwise(words)):
+        return 2
+    if any(w in _WEAK_WORDS for w in words):
+        return 1
+    return 0
+
+
+@lru_cache(maxsize=4096)
+def is_positive(value: str) -> bool:
+    """Whether a class/id value names the article container (article-body, entry-content, story...)."""
+    return any(w in _POSITIVE_WORDS for w in attribute_words(value))
+
+
+# Short blocks that are boilerplate in any article (exact phrases after folding case and punctuation).
+_BOILERPLATE_PHRASES = frozenset({
+    "advertisement", "advertising", "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "reklama",
+    "реклама", "sponsored", "sponsored content", "paid content", "ad", "ads", "continue reading",
+    "read more", "read next", "read also", "see also", "related", "related articles", "related stories",
+    "related content", "related news", "more on this story", "more from", "share", "share this",
+    "share this article", "share this story", "share on facebook", "share on twitter", "share via email",
+    "tweet", "email", "print", "comments", "comment", "leave a comment", "follow us", "subscribe",
+    "sign up", "newsletter", "weiterlesen", "mehr zum thema", "lesen sie auch", "auch interessant",
+    "das könnte sie auch interessieren", "leer más", "lee también", "te puede interesar", "lire aussi",
+    "à lire aussi", "leggi anche", "läs också", "läs mer", "loading", "loading...", "skip advert",
+    "skip to content", "back to top", "story continues below advertisement", "article continues below",
+    "continue reading below", "scroll to continue with content", "trending", "most read", "most popular",
+    "top stories", "you may also like", "recommended", "recommended for you", "image", "photo", "video",
+    "watch", "listen", "play", "close", "open", "menu", "copy link", "link copied", "zoom", "enlarge",
+})
+_FOLD_RE = re.compile(r"[\W_]+")
+
+
+def fold(text: str) -> str:
+    """Case-folded words of a text joined by single spaces (punctuation dropped)."""
+    return " ".join(_FOLD_RE.sub(" ", text.casefold()).split())
+
+
+def is_boilerplate_phrase(text: str) -> bool:
+    """Whether a short text is a known chrome phrase ("Advertisement", "Read more", "Share this")."""
+    folded = fold(text)
+    return len(folded) <= 60 and folded in _BOILERPLATE_PHRASES

@@ -1,0 +1,278 @@
+"""Extraction benchmark: the project's extraction vs trafilatura on the bundled corpora.
+
+Run `python -m tests.bench.extract` (or `make bench-extract`). Options: `--corpus NAME` (repeatable),
+`--json FILE` (write the numbers), `--pages` (per-page body scores), `--no-baseline` (skip trafilatura),
+`--generic` (score crawler.extract.generic.find_main_content directly instead of extract_article).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.bench.scoring import (
+    BodySummary,
+    PageBody,
+    authors_found,
+    image_matches,
+    markdown_to_text,
+    same_day,
+    score_body,
+    summarize_body,
+    title_matches,
+)
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
+CORPORA = ("aeb-dev", "fundus-dev")
+
+
+@dataclass
+class Page:
+    """One corpus page: its truth record and its raw bytes."""
+
+    truth: dict[str, Any]
+    html: bytes
+
+    @property
+    def id(self) -> str:
+        return str(self.truth["id"])
+
+    @property
+    def url(self) -> str:
+        return str(self.truth["url"])
+
+
+def load_corpus(name: str) -> list[Page]:
+    folder = CORPUS_DIR / name
+    with gzip.open(folder / "truth.jsonl.gz", "rt", encoding="utf-8") as fh:
+        records = [json.loads(line) for line in fh if line.strip()]
+    return [Page(r, gzip.decompress((folder / "pages" / f"{r['id']}.html.gz").read_bytes())) for r in records]
+
+
+@dataclass
+class Prediction:
+    """What an extractor produced for one page (plain-text body plus metadata)."""
+
+    body: str = ""
+    title: str | None = None
+    date: Any = None
+    authors: list[str] = field(default_factory=list)
+    image: str | None = None
+
+
+@dataclass
+class Report:
+    """Scores of one extractor on one corpus."""
+
+    extractor: str
+    corpus: str
+    body: BodySummary
+    title: float | None
+    date: float | None
+    authors: float | None
+    image_present: float | None
+    image_url: float | None
+    ms_per_page: float
+    per_page: dict[str, dict[str, Any]]
+
+    def row(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("per_page")
+        return data
+
+
+def project_extractor() -> Callable[[Page], Prediction]:
+    """crawler.extract.extract_article (the spiders' code path, no profile), body as plain text."""
+    from crawler.extract import extract_article  # type: ignore[attr-defined]
+
+    def run(page: Page) -> Prediction:
+        article = extract_article(page.html, page.url)
+        body = markdown_to_text(article.body or "")
+        if article.image_caption:
+            body = f"{markdown_to_text(article.image_caption)}\n\n{body}"
+        return Prediction(body, article.title, article.published, list(article.authors), article.image)
+
+    return run
+
+
+def generic_extractor() -> Callable[[Page], Prediction]:
+    """crawler.extract.generic.find_main_content alone, the element's text (no metadata)."""
+    from crawler.extract.document import parse_document
+    from crawler.extract.generic import find_main_content
+
+    def run(page: Page) -> Prediction:
+        element = find_main_content(parse_document(page.html, page.url))
+        return Prediction(element_text(element) if element is not None else "")
+
+    return run
+
+
+_BLOCKS = frozenset({"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "tr", "table",
+                     "figure", "figcaption", "section", "article", "ul", "ol", "dl", "dt", "dd", "br", "header"})
+
+
+def element_text(element: Any) -> str:
+    """Text of an element with blank lines between blocks (a stand-in for the Markdown conversion)."""
+    parts: list[str] = []
+    for event, el in _iterwalk(element):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCKS:
+                parts.append("\n\n")
+            if el.text and isinstance(el.tag, str):
+                parts.append(el.text)
+        else:
+            if tag in _BLOCKS:
+                parts.append("\n\n")
+            if el.tail and el is not element:
+                parts.append(el.tail)
+    return "\n\n".join(" ".join(b.split()) for b in "".join(parts).split("\n\n") if b.strip())
+
+
+def _iterwalk(element: Any) -> Iterator[tuple[str, Any]]:
+    import lxml.etree
+
+    yield from lxml.etree.iterwalk(element, events=("start", "end"))
+
+
+def trafilatura_extractor() -> Callable[[Page], Prediction]:
+    """trafilatura.extract(html) plain (timed), plus extract_metadata for the fields (not timed)."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+
+    def run(page: Page) -> Prediction:
+        html = page.html.decode("utf-8", errors="replace")
+        return Prediction(trafilatura.extract(html) or "")
+
+    def metadata(page: Page, prediction: Prediction) -> None:
+        meta = extract_metadata(page.html.decode("utf-8", errors="replace"), default_url=page.url)
+        if meta is None:
+            return
+        prediction.title = meta.title
+        prediction.date = meta.date
+        prediction.authors = [a.strip() for a in (meta.author or "").split(";") if a.strip()]
+        prediction.image = meta.image
+
+    run.metadata = metadata  # type: ignore[attr-defined]
+    return run
+
+
+def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[[Page], Prediction]) -> Report:
+    """Run an extractor over the pages (timing only the extraction call) and score every field."""
+    predictions: list[Prediction] = []
+    elapsed = 0.0
+    for page in pages:
+        start = time.perf_counter()
+        try:
+            prediction = extractor(page)
+        except Exception:
+            logging.getLogger(__name__).exception("%s failed on %s", name, page.id)
+            prediction = Prediction()
+        elapsed += time.perf_counter() - start
+        predictions.append(prediction)
+    metadata = getattr(extractor, "metadata", None)
+    if metadata is not None:
+        for page, prediction in zip(pages, predictions, strict=True):
+            metadata(page, prediction)
+    bodies: list[PageBody] = []
+    per_page: dict[str, dict[str, Any]] = {}
+    titles, dates, images, image_urls = [], [], [], []
+    true_authors = found_authors = 0
+    for page, prediction in zip(pages, predictions, strict=True):
+        truth = page.truth
+        scores = score_body(prediction.body, truth.get("body") or "")
+        bodies.append(scores)
+        per_page[page.id] = {"precision": scores.precision, "recall": scores.recall}
+        if truth.get("title"):
+            titles.append(title_matches(prediction.title, truth["title"]))
+        if truth.get("date"):
+            dates.append(same_day(prediction.date, truth["date"]))
+        if truth.get("authors"):
+            true_authors += len(truth["authors"])
+            found_authors += authors_found(prediction.authors, truth["authors"])
+        if truth.get("image"):
+            images.append(bool(prediction.image))
+            image_urls.append(image_matches(prediction.image, truth["image"]))
+
+    def share(values: list[bool]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    return Report(name, corpus, summarize_body(bodies), share(titles), share(dates),
+                  found_authors / true_authors if true_authors else None, share(images), share(image_urls),
+                  1000 * elapsed / max(len(pages), 1), per_page)
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def print_table(reports: Sequence[Report], out: Any = sys.stdout) -> None:
+    columns = ("extractor", "F1", "prec", "recall", "exact", "title", "day", "authors", "img", "img url", "ms/page")
+    for corpus in dict.fromkeys(r.corpus for r in reports):
+        rows = [r for r in reports if r.corpus == corpus]
+        print(f"\n{corpus} ({rows[0].body.pages} pages)", file=out)
+        print("  ".join(f"{c:>11}" for c in columns), file=out)
+        for r in rows:
+            cells = (r.extractor, _fmt(r.body.f1), _fmt(r.body.precision), _fmt(r.body.recall),
+                     _fmt(r.body.accuracy), _fmt(r.title), _fmt(r.date), _fmt(r.authors), _fmt(r.image_present),
+                     _fmt(r.image_url), _fmt(r.ms_per_page, 1))
+            print("  ".join(f"{c:>11}" for c in cells), file=out)
+
+
+def print_pages(reports: Sequence[Report], out: Any = sys.stdout) -> None:
+    """Per-page precision/recall of the first extractor next to the second (worst F1 first)."""
+    for corpus in dict.fromkeys(r.corpus for r in reports):
+        rows = [r for r in reports if r.corpus == corpus]
+        first = rows[0]
+
+        def f1(scores: dict[str, Any]) -> float:
+            p, r = scores["precision"] or 0.0, scores["recall"] or 0.0
+            return 2 * p * r / (p + r) if p + r else 0.0
+
+        print(f"\n{corpus}: per page ({' vs '.join(r.extractor for r in rows)})", file=out)
+        for page_id in sorted(first.per_page, key=lambda k: f1(first.per_page[k])):
+            cells = [f"{_fmt(r.per_page[page_id]['precision'], 2)}/{_fmt(r.per_page[page_id]['recall'], 2)}"
+                     for r in rows]
+            print(f"  {page_id[:40]:40} " + "   ".join(cells), file=out)
+
+
+def run(corpora: Sequence[str], *, baseline: bool = True, generic: bool = False) -> list[Report]:
+    reports = []
+    ours = generic_extractor() if generic else project_extractor()
+    theirs = trafilatura_extractor() if baseline else None
+    for corpus in corpora:
+        pages = load_corpus(corpus)
+        reports.append(evaluate("generic" if generic else "project", corpus, pages, ours))
+        if theirs is not None:
+            reports.append(evaluate("trafilatura", corpus, pages, theirs))
+    return reports
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.extract", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", action="append", choices=CORPORA, help="corpus to score (default: all)")
+    parser.add_argument("--json", type=Path, help="write the numbers to this file")
+    parser.add_argument("--pages", action="store_true", help="print per-page body precision/recall")
+    parser.add_argument("--no-baseline", action="store_true", help="do not run trafilatura")
+    parser.add_argument("--generic", action="store_true", help="score find_main_content instead of extract_article")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    reports = run(args.corpus or CORPORA, baseline=not args.no_baseline, generic=args.generic)
+    print_table(reports)
+    if args.pages:
+        print_pages(reports)
+    if args.json:
+        args.json.write_text(json.dumps([r.row() for r in reports], indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
