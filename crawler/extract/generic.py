@@ -1,17 +1,19 @@
 """Generic main-content finding: the element holding the article, with page chrome removed.
 
 The page is measured block by block (a block's own text is the text directly inside it and inside its
-inline children). Long, link-poor text outside page chrome counts for an element, link lists, short
+inline children). Long, link-poor text outside page chrome counts for an element; link lists, short
 fragments and chrome count against it; the element whose subtree scores highest is the article
-container. Chrome left inside it (share bars, related links, bylines, ads, orphaned headings) is then
-pruned. Everything is iterative and works on a copy of the tree.
+container. Chrome left inside it (share bars, related links, teaser cards, bylines, ads, orphaned
+headings) is then pruned. Everything is iterative and works on a copy of the tree.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -40,7 +42,25 @@ MIN_ARTICLE_CHARS = 150
 """Less article text than this in the best container means the page holds no article."""
 WRAPPER_SHARE = 0.66
 """An element named like chrome that holds this share of the page's article text is a wrapper, not chrome."""
-_KEEP_EMPTY = frozenset({"img", "picture", "figure", "video", "audio", "iframe", "table", "br", "hr", "source"})
+CHROME_WEIGHT = 0.25
+"""Text inside chrome counts this much against a container (it is pruned anyway, so lightly)."""
+TITLE_LINK_CHARS = 15
+"""A block that is one link of at least this many characters reads as the title of a teaser card."""
+MAX_CARD_CHARS = 900
+"""A teaser card (linked title + summary) is at most this long."""
+MIN_CARDS = 3
+"""Siblings that are teaser cards form a teaser list when there are at least this many."""
+CAPTION_WORDS = frozenset({"caption", "captions", "credit", "credits", "figcaption", "gallery", "slideshow"})
+DUPLICATE_CHARS = 50
+"""A block at least this long that repeats an earlier block's text is a layout duplicate."""
+FURNITURE_RE = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}|"
+    r"\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|"
+    r"by|von|por|par|di|av|door|updated|published|min(?:ute)?s? read|lesezeit)\b",
+    re.I,
+)
+"""Dates, times, bylines and reading times: furniture when short and ahead of the article text."""
 
 
 @dataclass(slots=True)
@@ -58,38 +78,37 @@ class _Block:
         return self.chars >= GOOD_CHARS and self.density <= MAX_GOOD_LINK_DENSITY
 
 
+@dataclass(slots=True)
+class _Page:
+    """Measurements of the working copy of a page."""
+
+    root: Element
+    blocks: dict[Element, _Block]
+    title_links: set[Element] = field(default_factory=set)
+    chrome: set[Element] = field(default_factory=set)
+    raw_good: dict[Element, float] = field(default_factory=dict)
+    goods: dict[Element, float] = field(default_factory=dict)
+    chars: dict[Element, float] = field(default_factory=dict)
+    links: dict[Element, float] = field(default_factory=dict)
+
+
 def find_main_content(doc: Document) -> Element | None:
     """Return a detached, cleaned copy of the element holding the article, or None."""
     body = doc.tree.find("body")
     root: Element = copy.deepcopy(body if body is not None else doc.tree)
     _preclean(root)
-    blocks = _measure(root)
-    raw_good = _subtree_sums(root, {el: b.chars for el, b in blocks.items() if b.good})
-    total_good = raw_good.get(root, 0)
+    page = _measure(root, doc.url)
+    page.raw_good = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items() if b.good})
+    total_good = page.raw_good.get(root, 0)
     if total_good < MIN_ARTICLE_CHARS:
         return None
-    chrome = _chrome_elements(root, raw_good, total_good)
-    in_chrome = _inside(root, chrome)
-    weights: dict[Element, float] = {}
-    good: dict[Element, float] = {}
-    for el, block in blocks.items():
-        if in_chrome.get(el, False):
-            weights[el] = -block.chars
-        elif block.good:
-            weights[el] = block.chars - 2 * block.link
-            good[el] = block.chars
-        elif block.density > 0.5:
-            weights[el] = -block.chars
-        else:
-            weights[el] = -0.3 * block.chars
-    values = _subtree_sums(root, weights)
-    best = max(values, key=values.__getitem__)
-    goods = _subtree_sums(root, good)
-    if goods.get(best, 0) < MIN_ARTICLE_CHARS:
+    page.chrome = _chrome_elements(page, total_good)
+    best = _choose(page)
+    if best is None:
         return None
-    chars = _subtree_sums(root, {el: b.chars for el, b in blocks.items()})
-    links = _subtree_sums(root, {el: b.link for el, b in blocks.items()})
-    _prune(best, _Sums(chrome, blocks, goods, chars, links))
+    page.chars = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items()})
+    page.links = _subtree_sums(root, {el: b.link for el, b in page.blocks.items()})
+    _prune(best, page)
     parent = best.getparent()
     if parent is not None:
         parent.remove(best)
@@ -97,13 +116,32 @@ def find_main_content(doc: Document) -> Element | None:
     return best
 
 
+def _choose(page: _Page) -> Element | None:
+    """The element whose subtree scores highest: article text minus chrome, link lists and fragments."""
+    in_chrome = _inside(page.root, page.chrome)
+    weights: dict[Element, float] = {}
+    good: dict[Element, float] = {}
+    for el, block in page.blocks.items():
+        if in_chrome.get(el, False):
+            weights[el] = -CHROME_WEIGHT * block.chars
+        elif block.good:
+            weights[el] = block.chars - 2 * block.link
+            good[el] = block.chars
+        elif block.density > 0.5:
+            weights[el] = -block.chars
+        else:
+            weights[el] = -0.3 * block.chars
+    values = _subtree_sums(page.root, weights)
+    best = max(values, key=values.__getitem__)
+    page.goods = _subtree_sums(page.root, good)
+    if page.goods.get(best, 0) < MIN_ARTICLE_CHARS:
+        return None
+    return best
+
+
 def _preclean(root: Element) -> None:
     """Drop comments, processing instructions, junk elements and hidden elements."""
-    doomed = []
-    for el in root.iter():
-        tag = el.tag
-        if not isinstance(tag, str) or tag in JUNK_TAGS or _is_hidden(el):
-            doomed.append(el)
+    doomed = [el for el in root.iter() if not isinstance(el.tag, str) or el.tag in JUNK_TAGS or _is_hidden(el)]
     for el in doomed:
         _drop(el)
 
@@ -119,12 +157,13 @@ def _is_hidden(el: Element) -> bool:
     return False
 
 
-def _measure(root: Element) -> dict[Element, _Block]:
-    """Own text of every block element: text directly in it or in its inline descendants."""
-    blocks: dict[Element, _Block] = {}
+def _measure(root: Element, url: str) -> _Page:
+    """Own text of every block element (text directly in it or in its inline descendants) and the
+    blocks that are one internal link (teaser titles)."""
     stack: list[Element] = []
     texts: dict[Element, list[str]] = {}
     links: dict[Element, int] = {}
+    anchors: list[tuple[Element, Element]] = []
     in_link = 0
 
     def add(text: str, linked: bool) -> None:
@@ -140,6 +179,7 @@ def _measure(root: Element) -> dict[Element, _Block]:
                 stack.append(el)
             if tag == "a":
                 in_link += 1
+                anchors.append((el, stack[-1]))
             if el.text:
                 add(el.text, in_link > 0)
         else:
@@ -149,11 +189,40 @@ def _measure(root: Element) -> dict[Element, _Block]:
                 stack.pop()
             if el.tail and el is not root:
                 add(el.tail, in_link > 0)
+    blocks: dict[Element, _Block] = {}
     for el, parts in texts.items():
         text = " ".join(" ".join(parts).split())
         if text:
             blocks[el] = _Block(len(text), min(links.get(el, 0), len(text)), text)
-    return blocks
+    page = _Page(root, blocks)
+    host = _host(url)
+    for anchor, block_el in anchors:
+        block = blocks.get(block_el)
+        if block is None or block.chars < TITLE_LINK_CHARS or block.link < 0.8 * block.chars:
+            continue
+        if _is_internal(anchor.get("href"), host, url):
+            page.title_links.add(block_el)
+    return page
+
+
+def _host(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+def _is_internal(href: str | None, host: str, url: str) -> bool:
+    """Whether a link points to another page of the same site (not an anchor on this page)."""
+    if not href:
+        return False
+    href = href.strip()
+    if href.startswith(("#", "javascript:", "mailto:", "tel:")):
+        return False
+    parts = urlsplit(href)
+    if parts.hostname is None:
+        return bool(parts.path) and parts.path != urlsplit(url).path
+    other = parts.hostname.lower().removeprefix("www.")
+    return (other == host or other.endswith("." + host) or host.endswith("." + other)) and \
+        parts.path != urlsplit(url).path
 
 
 def _subtree_sums(root: Element, values: dict[Element, float] | dict[Element, int]) -> dict[Element, float]:
@@ -168,11 +237,12 @@ def _subtree_sums(root: Element, values: dict[Element, float] | dict[Element, in
     return sums
 
 
-def _chrome_elements(root: Element, raw_good: dict[Element, float], total_good: float) -> set[Element]:
-    """Elements that are page chrome by tag, ARIA role or class/id naming (wrappers of the article excepted)."""
+def _chrome_elements(page: _Page, total_good: float) -> set[Element]:
+    """Elements that are page chrome by tag, ARIA role or class/id naming (wrappers of the article
+    excepted), plus teaser cards (lists of linked titles with summaries)."""
     chrome: set[Element] = set()
-    for el in root.iter():
-        if el is root:
+    for el in page.root.iter():
+        if el is page.root:
             continue
         tag = el.tag
         named = tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
@@ -181,11 +251,25 @@ def _chrome_elements(root: Element, raw_good: dict[Element, float], total_good: 
             named = chrome_strength(attrs) == 2
         if not named:
             continue
-        share = raw_good.get(el, 0) / total_good if total_good else 0.0
+        share = page.raw_good.get(el, 0) / total_good if total_good else 0.0
         if share >= WRAPPER_SHARE and not _names_comments(el):
             continue
         chrome.add(el)
+    chrome.update(_teaser_cards(page))
     return chrome
+
+
+def _teaser_cards(page: _Page) -> list[Element]:
+    """Siblings that each hold one linked title (to another page of the site) and a short summary."""
+    titles = _subtree_sums(page.root, dict.fromkeys(page.title_links, 1))
+    chars = _subtree_sums(page.root, {el: b.chars for el, b in page.blocks.items()})
+    cards: list[Element] = []
+    for parent in page.root.iter():
+        children = [c for c in parent if titles.get(c, 0) == 1 and chars.get(c, 0) <= MAX_CARD_CHARS]
+        if len(children) < MIN_CARDS:
+            continue
+        cards.extend(children)
+    return cards
 
 
 def _names_comments(el: Element) -> bool:
@@ -199,21 +283,11 @@ def _inside(root: Element, marked: set[Element]) -> dict[Element, bool]:
     for el in root.iter():
         if el is root:
             continue
-        parent = el.getparent()
-        inside[el] = el in marked or inside.get(parent, False)
+        inside[el] = el in marked or inside.get(el.getparent(), False)
     return inside
 
 
-@dataclass(slots=True)
-class _Sums:
-    chrome: set[Element]
-    blocks: dict[Element, _Block]
-    goods: dict[Element, float]
-    chars: dict[Element, float]
-    links: dict[Element, float]
-
-
-def _prune(container: Element, sums: _Sums) -> None:
+def _prune(container: Element, page: _Page) -> None:
     """Remove page chrome left inside the chosen container."""
     doomed: list[Element] = []
     stack = list(reversed(container))
@@ -221,34 +295,117 @@ def _prune(container: Element, sums: _Sums) -> None:
         el = stack.pop()
         if not isinstance(el.tag, str):
             continue
-        if _is_chrome_inside(el, sums):
+        if _is_chrome_inside(el, page):
             doomed.append(el)
             continue
         stack.extend(reversed(el))
     for el in doomed:
         _drop(el)
+    _drop_header_furniture(container, page)
+    _drop_duplicates(container, page)
     _drop_orphan_headings(container)
 
 
-def _is_chrome_inside(el: Element, sums: _Sums) -> bool:
-    if el in sums.chrome:
+def _is_chrome_inside(el: Element, page: _Page) -> bool:
+    if el in page.chrome:
         return True
     tag = el.tag
     if tag == "h1":
         return True
-    if sums.goods.get(el, 0) > 0:
+    if page.goods.get(el, 0) > 0:
         return False
-    text_chars = sums.chars.get(el, 0)
-    link_chars = sums.links.get(el, 0)
+    text_chars = page.chars.get(el, 0)
     if text_chars == 0:
         return False
-    if link_chars / text_chars > 0.5 and tag not in HEADING_TAGS:
+    if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS:
         return True
-    block = sums.blocks.get(el)
+    block = page.blocks.get(el)
     if block is not None and block.chars == text_chars and is_boilerplate_phrase(block.text):
         return True
     attrs = f"{el.get('class', '')} {el.get('id', '')}"
     return text_chars < 200 and chrome_strength(attrs) == 1
+
+
+def _drop_header_furniture(container: Element, page: _Page) -> None:
+    """Remove header furniture before the first paragraph of article text: whatever precedes the
+    headline (kickers, breadcrumbs), and short blocks inside a header or naming a date, time or author
+    (datelines, bylines, reading times). Figures and subheadings stay."""
+    blocks = []
+    for el in container.iter():
+        block = page.blocks.get(el)
+        if block is None:
+            continue
+        if block.good and el.tag not in HEADING_TAGS:
+            break
+        blocks.append((el, block))
+    last_h1 = max((i for i, (el, _) in enumerate(blocks) if el.tag == "h1"), default=-1)
+    for index, (el, block) in enumerate(blocks):
+        if el.tag in HEADING_TAGS or _in_figure(el, container):
+            continue
+        if index < last_h1 or (block.chars <= 120 and (_in_header(el, container) or _looks_like_furniture(el, block))):
+            _clear_own_text(el)
+
+
+def _in_header(el: Element, container: Element) -> bool:
+    for node in (el, *el.iterancestors()):
+        if node is container:
+            return False
+        if node.tag in {"header", "hgroup", "address"}:
+            return True
+    return False
+
+
+def _looks_like_furniture(el: Element, block: _Block) -> bool:
+    return el.find(".//time") is not None or el.tag == "time" or bool(FURNITURE_RE.search(block.text))
+
+
+def _in_figure(el: Element, container: Element) -> bool:
+    for node in (el, *el.iterancestors()):
+        if node is container:
+            return False
+        if node.tag in {"figure", "figcaption", "picture"}:
+            return True
+    return False
+
+
+def _drop_duplicates(container: Element, page: _Page) -> None:
+    """Remove captions repeating an earlier caption (galleries, slideshow copies)."""
+    seen: set[str] = set()
+    doomed = []
+    for el in container.iter():
+        block = page.blocks.get(el)
+        if block is None or block.chars < DUPLICATE_CHARS or not _is_caption(el, container):
+            continue
+        if block.text in seen:
+            doomed.append(el)
+        seen.add(block.text)
+    for el in doomed:
+        _clear_own_text(el)
+
+
+def _is_caption(el: Element, container: Element) -> bool:
+    for node in (el, *el.iterancestors()):
+        if node is container:
+            return False
+        if node.tag in {"figure", "figcaption"} or CAPTION_WORDS.intersection(
+                attribute_words(f"{node.get('class', '')} {node.get('id', '')}")):
+            return True
+    return False
+
+
+def _clear_own_text(el: Element) -> None:
+    """Remove a block's own text (its text and inline children), keeping child blocks and images."""
+    el.text = None
+    for child in list(el):
+        if child.tag in BLOCK_TAGS or child.tag == "img" or child.find(".//img") is not None:
+            child.tail = None
+            if child.tag not in BLOCK_TAGS:
+                for sub in child.iter():
+                    if sub is not child:
+                        sub.tail = None
+                    sub.text = None
+            continue
+        el.remove(child)
 
 
 def _drop_orphan_headings(container: Element) -> None:
