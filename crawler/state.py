@@ -1,0 +1,446 @@
+"""The article state store: one SQLite row per article written (URL, code, file, content hash, times).
+
+It lets scheduled runs skip what is known, keeps codes stable and makes re-scrapes update in
+place. It is a cache of what the posts on disk say: `rebuild_from_posts()` recreates it from their
+front matter, and `open_state()` does so by itself when the store file is missing but posts exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from crawler.posts.filename import POSTS_DIR
+from crawler.posts.frontmatter import format_date, parse_front_matter
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+STATE_DIR = ".crawler"
+STATE_FILE = "state.sqlite"
+BUSY_TIMEOUT_MS = 30_000
+"""How long a write waits for another run holding the store (overlapping cron runs)."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    origin_url     TEXT PRIMARY KEY,
+    code           TEXT NOT NULL UNIQUE,
+    file           TEXT NOT NULL UNIQUE,
+    content_hash   TEXT,
+    date           TEXT,
+    date_estimated INTEGER NOT NULL DEFAULT 0,
+    lastmod        TEXT,
+    first_seen     TEXT NOT NULL,
+    last_written   TEXT,
+    last_checked   TEXT
+);
+CREATE TABLE IF NOT EXISTS pending_renames (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    origin_url TEXT NOT NULL,
+    old_file   TEXT NOT NULL,
+    new_file   TEXT NOT NULL
+);
+"""
+
+
+class StateError(RuntimeError):
+    """The state store cannot be used; the message names the file and how to recover."""
+
+
+@dataclass
+class Record:
+    """One article the store knows. Times are UTC ISO strings (`2024-10-18T03:58:50.000Z`)."""
+
+    origin_url: str
+    code: str
+    file: str
+    """Post path relative to OUTPUT_DIR (`_posts/2024-10-18-slug.md`)."""
+    content_hash: str | None = None
+    """SHA-256 of the post text last written; None forces the next scrape to rewrite."""
+    date: str | None = None
+    """Publication instant (UTC) the post shows."""
+    date_estimated: bool = False
+    """True when `date` was the fetch time because the page had no date."""
+    lastmod: str | None = None
+    """What discovery last reported (sitemap lastmod, feed date); may be None."""
+    first_seen: str | None = None
+    last_written: str | None = None
+    last_checked: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingRename:
+    """A post being moved to a new file because its title changed."""
+
+    origin_url: str
+    old_file: str
+    new_file: str
+
+
+_COLUMNS = tuple(f.name for f in fields(Record))
+
+
+def utc_now() -> str:
+    return format_date(datetime.now(UTC))
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return format_date(value)
+
+
+def state_path(output_dir: str | Path) -> Path:
+    """Where the store of an output folder lives: OUTPUT_DIR/.crawler/state.sqlite."""
+    return Path(output_dir) / STATE_DIR / STATE_FILE
+
+
+def _recovery_hint(path: Path) -> str:
+    return (
+        f"The store is only a cache of the posts: delete {path} (and {path.name}-wal, {path.name}-shm "
+        f"next to it, if present) and run again; it is rebuilt from the posts in "
+        f"{path.parent.parent / POSTS_DIR}."
+    )
+
+
+class StateStore:
+    """SQLite (WAL) store of written articles. Use `StateStore.open(path)` or `open_state(output_dir)`."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._db = connection
+        self.path = path
+
+    # ------------------------------------------------------------------ opening and closing
+
+    @classmethod
+    def open(cls, path: str | Path) -> StateStore:
+        """Open (creating when missing) the store file; raise StateError when it is not usable."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"{path}: cannot open the state store: {exc}") from exc
+        try:
+            cls._prepare(db, path)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StateError(f"{path} is not a usable state store ({exc}). {_recovery_hint(path)}") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    @staticmethod
+    def _prepare(db: sqlite3.Connection, path: Path) -> None:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{path} was written by a newer version of the crawler (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}). Upgrade, or {_recovery_hint(path)}"
+            )
+        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        if version < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, origin_url: str) -> Record | None:
+        row = self._db.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE origin_url = ?", (origin_url,)
+        ).fetchone()
+        return self._record(row) if row else None
+
+    def known(self, origin_url: str) -> bool:
+        return self._db.execute("SELECT 1 FROM articles WHERE origin_url = ?", (origin_url,)).fetchone() is not None
+
+    def code_owner(self, code: str) -> str | None:
+        """The origin_url holding a code, or None."""
+        row = self._db.execute("SELECT origin_url FROM articles WHERE code = ?", (code,)).fetchone()
+        return row[0] if row else None
+
+    def file_owner(self, file: str) -> str | None:
+        """The origin_url whose post is (or is being moved away from) `file`, or None."""
+        row = self._db.execute(
+            "SELECT origin_url FROM articles WHERE file = ? UNION ALL "
+            "SELECT origin_url FROM pending_renames WHERE old_file = ? LIMIT 1",
+            (file, file),
+        ).fetchone()
+        return row[0] if row else None
+
+    def records(self) -> Iterator[Record]:
+        """Every record, in origin_url order."""
+        for row in self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM articles ORDER BY origin_url"):
+            yield self._record(row)
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    @staticmethod
+    def _record(row: tuple[object, ...]) -> Record:
+        values = dict(zip(_COLUMNS, row, strict=True))
+        values["date_estimated"] = bool(values["date_estimated"])
+        return Record(**values)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ writing
+
+    def upsert(self, record: Record) -> None:
+        """Write a record as given (low level; `record()` is what pipelines use)."""
+        if record.first_seen is None:
+            record.first_seen = utc_now()
+        values = astuple(record)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+        self._write(
+            f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+            f"ON CONFLICT(origin_url) DO UPDATE SET {updates}",
+            values,
+        )
+
+    def record(
+        self,
+        origin_url: str,
+        *,
+        code: str,
+        file: str,
+        content_hash: str | None,
+        date: datetime | str | None,
+        date_estimated: bool = False,
+        lastmod: datetime | str | None = None,
+    ) -> Record:
+        """Remember a post just written. A known article keeps its code and first_seen."""
+        now = utc_now()
+        self._write(
+            "INSERT INTO articles (origin_url, code, file, content_hash, date, date_estimated, lastmod, "
+            "first_seen, last_written, last_checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(origin_url) DO UPDATE SET file = excluded.file, content_hash = excluded.content_hash, "
+            "date = excluded.date, date_estimated = excluded.date_estimated, "
+            "lastmod = COALESCE(excluded.lastmod, lastmod), last_written = excluded.last_written, "
+            "last_checked = excluded.last_checked",
+            (origin_url, code, file, content_hash, _iso(date), int(date_estimated), _iso(lastmod), now, now, now),
+        )
+        record = self.get(origin_url)
+        assert record is not None
+        return record
+
+    def touch_checked(self, origin_url: str, lastmod: datetime | str | None = None) -> None:
+        """Note that an article was checked now (and what discovery reported), without a write."""
+        self._write(
+            "UPDATE articles SET last_checked = ?, lastmod = COALESCE(?, lastmod) WHERE origin_url = ?",
+            (utc_now(), _iso(lastmod), origin_url),
+        )
+
+    def _write(self, sql: str, params: tuple[object, ...]) -> None:
+        try:
+            self._db.execute(sql, params)
+        except sqlite3.IntegrityError as exc:
+            raise StateError(f"{self.path}: {exc} (writing {params[0]!r})") from exc
+
+    # ------------------------------------------------------------------ renames
+
+    def begin_rename(
+        self,
+        origin_url: str,
+        new_file: str,
+        *,
+        content_hash: str | None,
+        date: datetime | str | None,
+        date_estimated: bool = False,
+        lastmod: datetime | str | None = None,
+    ) -> PendingRename:
+        """Point a known article at `new_file` and remember the old file, in one transaction.
+
+        Call before writing the new file; then `finish_pending()` removes the old file once the new
+        one exists, or points the record back at the old file when the write never happened. A
+        run killed anywhere in between is repaired by `finish_pending()` on the next open.
+        """
+        now = utc_now()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute("SELECT file FROM articles WHERE origin_url = ?", (origin_url,)).fetchone()
+            if row is None:
+                raise StateError(f"{self.path}: cannot rename unknown article {origin_url}")
+            pending = PendingRename(origin_url, row[0], new_file)
+            self._db.execute(
+                "UPDATE articles SET file = ?, content_hash = ?, date = ?, date_estimated = ?, "
+                "lastmod = COALESCE(?, lastmod), last_written = ?, last_checked = ? WHERE origin_url = ?",
+                (new_file, content_hash, _iso(date), int(date_estimated), _iso(lastmod), now, now, origin_url),
+            )
+            self._db.execute(
+                "INSERT INTO pending_renames (origin_url, old_file, new_file) VALUES (?, ?, ?)",
+                (origin_url, pending.old_file, new_file),
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.IntegrityError as exc:
+            self._db.execute("ROLLBACK")
+            raise StateError(f"{self.path}: {exc} (renaming {origin_url} to {new_file})") from exc
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return pending
+
+    def pending_renames(self) -> list[PendingRename]:
+        rows = self._db.execute("SELECT origin_url, old_file, new_file FROM pending_renames ORDER BY id")
+        return [PendingRename(*row) for row in rows]
+
+    def finish_pending(self, output_dir: str | Path) -> int:
+        """Complete or undo every pending rename; returns how many there were."""
+        output_dir = Path(output_dir)
+        pending = self._db.execute("SELECT id, origin_url, old_file, new_file FROM pending_renames ORDER BY id")
+        done = 0
+        for row_id, origin_url, old_file, new_file in pending.fetchall():
+            new_path = output_dir / new_file
+            record = self.get(origin_url)
+            if new_path.exists():
+                # The new post is in place: the old one goes, unless another article took its name.
+                others = self._db.execute(
+                    "SELECT 1 FROM articles WHERE file = ? AND origin_url != ?", (old_file, origin_url)
+                ).fetchone()
+                if old_file != new_file and others is None:
+                    (output_dir / old_file).unlink(missing_ok=True)
+                if record is not None and record.content_hash != _file_hash(new_path):
+                    self._db.execute("UPDATE articles SET content_hash = NULL WHERE origin_url = ?", (origin_url,))
+            elif record is not None and record.file == new_file and self._article_with_file(old_file) is None:
+                # The new post was never written: point back at the old one, and rewrite next time.
+                self._db.execute(
+                    "UPDATE articles SET file = ?, content_hash = NULL WHERE origin_url = ?", (old_file, origin_url)
+                )
+            elif record is not None:
+                self._db.execute("UPDATE articles SET content_hash = NULL WHERE origin_url = ?", (origin_url,))
+            self._db.execute("DELETE FROM pending_renames WHERE id = ?", (row_id,))
+            done += 1
+        if done:
+            logger.info("Finished %d interrupted post rename(s) in %s", done, output_dir)
+        return done
+
+    def _article_with_file(self, file: str) -> str | None:
+        row = self._db.execute("SELECT origin_url FROM articles WHERE file = ?", (file,)).fetchone()
+        return row[0] if row else None
+
+
+def _file_hash(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------- rebuilding
+
+
+def _posts(output_dir: Path) -> list[Path]:
+    folder = output_dir / POSTS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*.md")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def _record_from_post(path: Path, output_dir: Path) -> Record | None:
+    try:
+        data = path.read_bytes()
+        meta = parse_front_matter(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        logger.warning("Skipping unreadable post %s: %s", path, exc)
+        return None
+    if meta is None or not isinstance(meta.get("origin_url"), str) or not isinstance(meta.get("code"), str):
+        logger.info("Skipping %s: no origin_url/code in its front matter (not written by the crawler)", path)
+        return None
+    date = meta.get("date")
+    mtime = format_date(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+    return Record(
+        origin_url=meta["origin_url"],
+        code=meta["code"],
+        file=path.relative_to(output_dir).as_posix(),
+        content_hash=hashlib.sha256(data).hexdigest(),
+        date=format_date(date) if isinstance(date, datetime) else (str(date) if date is not None else None),
+        date_estimated=meta.get("date_estimated") is True,
+        first_seen=mtime,
+        last_written=mtime,
+    )
+
+
+def _remove_db_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def rebuild_from_posts(output_dir: str | Path, path: str | Path | None = None) -> StateStore:
+    """Recreate the store of `output_dir` from the front matter of its posts, replacing any old store."""
+    output_dir = Path(output_dir)
+    target = Path(path) if path is not None else state_path(output_dir)
+    scratch = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
+    _remove_db_files(scratch)
+    loaded = 0
+    with StateStore.open(scratch) as store:
+        seen_codes: dict[str, str] = {}
+        for post in _posts(output_dir):
+            record = _record_from_post(post, output_dir)
+            if record is None:
+                continue
+            earlier = store.get(record.origin_url)
+            if earlier is not None:
+                logger.warning("Two posts for %s: %s and %s; keeping %s", record.origin_url, earlier.file,
+                               record.file, earlier.file)
+                continue
+            if record.code in seen_codes:
+                logger.warning("Code %s of %s is already used by %s; skipping %s", record.code, record.file,
+                               seen_codes[record.code], record.file)
+                continue
+            seen_codes[record.code] = record.file
+            store.upsert(record)
+            loaded += 1
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    scratch.replace(target)
+    _remove_db_files(scratch)
+    logger.info("Rebuilt the state store %s from %d post(s) in %s", target, loaded, output_dir / POSTS_DIR)
+    return StateStore.open(target)
+
+
+def open_state(output_dir: str | Path) -> StateStore:
+    """Open the store of an output folder, rebuilding it from the posts when its file is missing,
+    and finish renames a killed run left pending."""
+    output_dir = Path(output_dir)
+    path = state_path(output_dir)
+    store = rebuild_from_posts(output_dir) if not path.exists() and _posts(output_dir) else StateStore.open(path)
+    try:
+        store.finish_pending(output_dir)
+    except BaseException:
+        store.close()
+        raise
+    return store
