@@ -1,0 +1,129 @@
+"""Extraction: HTML + URL (+ an optional site profile) in, an Article out. Pure: no Scrapy here.
+
+`extract_article()` is the one entry point the spiders, the benchmark and the tests call.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin
+
+from crawler.extract.body import extract_body
+from crawler.extract.document import Document, parse_document
+from crawler.extract.metadata import (
+    article_ld,
+    find_authors,
+    find_description,
+    find_language,
+    find_meta_image,
+    find_modified,
+    find_published,
+    find_section,
+    find_tags,
+    find_title,
+    has_article_signals,
+    listing_declared,
+    looks_like_error_page,
+    origin_candidates,
+)
+from crawler.extract.urls import canonical_url
+from crawler.items import Article
+
+if TYPE_CHECKING:
+    from crawler.profiles import SiteProfile
+
+__all__ = ["extract_article"]
+
+logger = logging.getLogger(__name__)
+
+# Magic numbers of common non-HTML payloads served where a page was expected.
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF",
+                 b"\x00\x00\x01\x00", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2")
+_FEED_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b",
+                      re.I | re.S)
+_MARKUP_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta|h1)\b", re.I)
+_LISTING_LINK_DENSITY = 0.5
+
+
+def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = None,
+                    *, http_encoding: str | None = None) -> Article:
+    """Extract an article from a page.
+
+    Never raises on bad input: a page that is not an article comes back with `page_type` saying why
+    (`empty`, `not_html`, `error_page`, `listing`, `no_title`, `empty_body`, `extract_error`).
+    `published`/`modified` are aware when the page names a zone, naive otherwise.
+    """
+    article = Article(url=url, site=profile.id if profile is not None else None)
+    try:
+        _extract(article, html, url, profile, http_encoding)
+    except Exception:  # a bug must not stop a crawl: the item is dropped with this reason
+        logger.exception("extraction failed for %s", url)
+        article.page_type = "extract_error"
+    return article
+
+
+def _reject_payload(html: str | bytes | None) -> str | None:
+    """`empty` or `not_html` for payloads that cannot be an article page, else None."""
+    if not html or (isinstance(html, str) and not html.strip()):
+        return "empty"
+    if isinstance(html, bytes):
+        if not html[:4096].strip():
+            return "empty"
+        if html.startswith(_BINARY_MAGIC):
+            return "not_html"
+        if html.startswith((b"\xff\xfe", b"\xfe\xff")):
+            sample = html[:40000].decode("utf-16", errors="replace")
+        elif b"\x00" in html[:1024]:
+            return "not_html"
+        else:
+            sample = html[:20000].decode("latin-1")
+    else:
+        sample = html[:20000]
+    if _FEED_RE.match(sample[:2048]) or not _MARKUP_RE.search(sample):
+        return "not_html"
+    return None
+
+
+def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile | None,
+             http_encoding: str | None) -> None:
+    rejected = _reject_payload(html)
+    if rejected:
+        article.page_type = rejected
+        return
+    doc = parse_document(html, url, http_encoding)
+    ld = article_ld(doc, doc.canonical or url)
+    article.origin_url = canonical_url(url, origin_candidates(doc, ld, url), profile)
+    _rebase(doc, article.origin_url)
+
+    article.title = find_title(doc, profile, ld)
+    article.description = find_description(doc, ld)
+    article.authors = find_authors(doc, profile, ld)
+    article.published = find_published(doc, profile, ld)
+    article.modified = find_modified(doc, ld)
+    article.tags = find_tags(doc, ld)
+    article.section = find_section(doc, ld)
+
+    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld))
+    article.body = body.markdown
+    article.image = body.image
+    article.image_caption = body.image_caption
+    sample = " ".join(filter(None, (article.title, article.description, body.markdown[:3000])))
+    article.language = find_language(doc, profile, article.origin_url, ld, sample)
+
+    signals = has_article_signals(doc, ld) or article.published is not None
+    if not signals and looks_like_error_page(article.title):
+        article.page_type = "error_page"
+    elif not signals and (listing_declared(doc) or body.link_density > _LISTING_LINK_DENSITY):
+        article.page_type = "listing"
+    elif not article.title:
+        article.page_type = "no_title"
+    elif not body.markdown.strip():
+        article.page_type = "empty_body"
+
+
+def _rebase(doc: Document, origin_url: str) -> None:
+    """Resolve the page's relative links against its canonical URL (not the mirror it came from)."""
+    base = doc.tree.xpath("string(//base/@href)")
+    doc.url = urljoin(origin_url, str(base)) if base else origin_url

@@ -1,0 +1,252 @@
+"""Article body: choose the content element (profile selectors first, generic otherwise), take out
+the lead image with its caption, and convert the rest to Markdown."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+from lxml.cssselect import CSSSelector
+
+from crawler.extract.markdown import (
+    DROP_TAGS,
+    embed_url,
+    html_to_markdown,
+    image_source,
+    inline_markdown,
+)
+
+if TYPE_CHECKING:
+    from crawler.extract.document import Document
+    from crawler.profiles import SiteProfile
+
+logger = logging.getLogger(__name__)
+
+_CAPTION_CLASS_RE = re.compile(r"caption|credit|copyright|legend", re.I)
+_FIGURE_CLASS_RE = re.compile(r"wp-caption|(?:^|[\s_-])(?:figure|image|photo|picture|media)(?:$|[\s_-])", re.I)
+_NOT_LEAD_RE = re.compile(r"avatar|gravatar|logo|icon|sprite|badge|emoji|author", re.I)
+_EMBED_TAGS = frozenset({"iframe", "video", "audio", "amp-iframe", "amp-youtube"})
+
+
+@dataclass
+class Body:
+    """What body extraction found."""
+
+    markdown: str
+    """The article as Markdown, without the lead image and its caption."""
+    image: str | None
+    """Absolute URL of the lead image (from the content, else the page's declared image)."""
+    image_caption: str | None
+    """The lead image's caption as one line of Markdown (None when it has none or came from meta)."""
+    source: str
+    """Where the content came from: `profile`, `generic` or `none`."""
+    text_length: int
+    """Characters of text in the content element (whitespace collapsed)."""
+    link_density: float
+    """Share of that text inside links (high on listings)."""
+
+
+@lru_cache(maxsize=256)
+def _selector(css: str) -> CSSSelector:
+    return CSSSelector(css, translator="html")
+
+
+def select(root: lxml.html.HtmlElement, css: str) -> list[lxml.html.HtmlElement]:
+    """Elements matching a CSS selector (compiled once per selector)."""
+    try:
+        return list(_selector(css)(root))
+    except (lxml.etree.XPathError, ValueError):
+        logger.warning("unusable CSS selector %r", css)
+        return []
+
+
+def content_element(doc: Document, profile: SiteProfile | None) -> tuple[lxml.html.HtmlElement | None, str]:
+    """A detached copy of the article content element and where it came from.
+
+    The profile's `body.selector` wins (first match), with its `body.remove` chrome taken out;
+    otherwise the generic main-content finder decides.
+    """
+    if profile is not None and profile.body.selector:
+        matches = select(doc.tree, profile.body.selector)
+        if matches:
+            element = copy.deepcopy(matches[0])
+            element.tail = None
+            for css in profile.body.remove:
+                for junk in select(element, css):
+                    if junk is not element:
+                        _drop(junk)
+            return element, "profile"
+        logger.debug("%s: body selector %r matched nothing; using generic extraction", doc.url, profile.body.selector)
+    from crawler.extract.generic import find_main_content
+
+    found = find_main_content(doc)
+    return (found, "generic") if found is not None else (None, "none")
+
+
+def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta_image: str | None) -> Body:
+    """Find the content, split off the lead image (or fall back to `meta_image`) and convert to Markdown."""
+    content, source = content_element(doc, profile)
+    if content is None:
+        return Body("", meta_image, None, source, 0, 0.0)
+    text_length, link_density = _text_stats(content)
+    image, caption = take_lead_image(content, base_url, meta_image)
+    return Body(html_to_markdown(content, base_url), image, caption, source, text_length, link_density)
+
+
+def take_lead_image(
+    content: lxml.html.HtmlElement, base_url: str, meta_image: str | None
+) -> tuple[str | None, str | None]:
+    """Remove the lead image (and its caption) from `content`; return its URL and caption.
+
+    The lead is the first image before any text of the content. Without one, the page's declared
+    image (`meta_image`) is the lead; when that image also appears in the content, its figure is
+    moved up (taken out of the body) so the post never shows it twice.
+    """
+    found = _first_image_before_text(content, base_url)
+    if found is None and meta_image:
+        found = _find_image(content, base_url, meta_image)
+        if found is None:
+            return meta_image, None
+    if found is None:
+        return None, None
+    img, src = found
+    block = _figure_of(img, content)
+    caption_parts = _caption_elements(block, img)
+    if block is img:
+        following = _next_caption_sibling(img)
+        if following is not None:
+            caption_parts.append(following)
+    caption = " ".join(part for part in (inline_markdown(el, base_url) for el in caption_parts) if part) or None
+    for el in caption_parts:
+        if el.getparent() is not None and not _is_inside(el, block):
+            _drop(el)
+    _remove_with_empty_wrappers(block, content)
+    return src, caption
+
+
+def _first_image_before_text(content: lxml.html.HtmlElement, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
+    walker = lxml.etree.iterwalk(content, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "end":
+            if el is not content and el.tail and el.tail.strip():
+                return None
+            continue
+        if not tag or tag in DROP_TAGS:
+            walker.skip_subtree()
+            continue
+        if tag in ("img", "amp-img"):
+            src = image_source(el, base_url)
+            if src and _lead_worthy(el, src):
+                return el, src
+            continue
+        if tag in _EMBED_TAGS and embed_url(el, base_url):
+            return None  # the article opens with a video
+        if tag == "figcaption" or _CAPTION_CLASS_RE.search(el.get("class", "")):
+            walker.skip_subtree()
+            continue
+        if el.text and el.text.strip():
+            return None
+    return None
+
+
+def _lead_worthy(img: lxml.html.HtmlElement, src: str) -> bool:
+    if _NOT_LEAD_RE.search(src) or _NOT_LEAD_RE.search(img.get("class", "")):
+        return False
+    for attr, minimum in (("width", 150), ("height", 100)):
+        value = img.get(attr, "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < minimum:
+            return False
+    return True
+
+
+def _image_key(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{(parts.hostname or '').lower()}{parts.path}"
+
+
+def _find_image(content: lxml.html.HtmlElement, base_url: str, wanted: str) -> tuple[lxml.html.HtmlElement, str] | None:
+    key = _image_key(wanted)
+    for img in content.iter("img", "amp-img"):
+        src = image_source(img, base_url)
+        if src and _image_key(src) == key:
+            return img, src
+    return None
+
+
+def _figure_of(img: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The figure-like block holding the image (a <figure>, a WordPress caption box), else the image."""
+    el = img.getparent()
+    for _ in range(4):
+        if el is None or el is content:
+            break
+        if el.tag == "figure" or _FIGURE_CLASS_RE.search(el.get("class", "")):
+            if len(list(el.iter("img"))) == 1:
+                return el
+            break
+        el = el.getparent()
+    return img
+
+
+def _caption_elements(block: lxml.html.HtmlElement, img: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    if block is img:
+        return []
+    captions = list(block.iter("figcaption"))
+    if captions:
+        return captions[:1]
+    found = [el for el in block.iter() if el is not block and isinstance(el.tag, str)
+             and _CAPTION_CLASS_RE.search(el.get("class", ""))]
+    # Keep outermost caption elements only (a credit span inside a caption is part of it).
+    return [el for el in found if not any(other is not el and _is_inside(el, other) for other in found)]
+
+
+def _next_caption_sibling(img: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    anchor = img
+    parent = img.getparent()
+    while parent is not None and parent.tag in ("a", "picture", "p", "div", "span") and len(parent) == 1 \
+            and not (parent.text or "").strip():
+        anchor, parent = parent, parent.getparent()
+    sibling = anchor.getnext()
+    if sibling is not None and isinstance(sibling.tag, str) and _CAPTION_CLASS_RE.search(sibling.get("class", "")):
+        return sibling
+    return None
+
+
+def _is_inside(el: lxml.html.HtmlElement, ancestor: lxml.html.HtmlElement) -> bool:
+    parent = el.getparent()
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _remove_with_empty_wrappers(el: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> None:
+    parent = el.getparent()
+    _drop(el)
+    while parent is not None and parent is not content and parent.tag in ("a", "picture", "p", "div", "span") \
+            and len(parent) == 0 and not parent.text_content().strip():
+        grand = parent.getparent()
+        _drop(parent)
+        parent = grand
+
+
+def _drop(el: lxml.html.HtmlElement) -> None:
+    """Remove an element from its tree, keeping its tail text."""
+    if el.getparent() is not None:
+        el.drop_tree()
+
+
+def _text_stats(content: lxml.html.HtmlElement) -> tuple[int, float]:
+    text = len(" ".join(content.text_content().split()))
+    if not text:
+        return 0, 0.0
+    links = sum(len(" ".join(a.text_content().split())) for a in content.iter("a"))
+    return text, min(links / text, 1.0)

@@ -1,0 +1,742 @@
+"""HTML fragment -> safe kramdown/GFM Markdown: paragraphs, headings, lists, tables, images, embeds.
+
+The converter walks the lxml fragment with `lxml.etree.iterwalk` (no recursion, so pages nested
+thousands of levels deep are fine) and builds a shallow block tree (container nesting is capped),
+which is then rendered. Text is escaped minimally but safely for kramdown, Jekyll's default
+renderer: only characters that would change the rendering are escaped. No raw HTML is ever
+emitted: scripts, styles, forms and handlers vanish; embeds (iframes, videos, tweets) become links.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+
+from crawler.extract.text import ASCII_WS, collapse_ascii_ws, strip_ascii
+
+logger = logging.getLogger(__name__)
+
+BR = "\ue000"
+"""Private-use sentinel for <br> inside a paragraph buffer (turned into a Markdown hard break)."""
+
+# Elements whose whole subtree never reaches the post.
+DROP_TAGS = frozenset({
+    "script", "style", "noscript", "template", "form", "button", "svg", "object", "embed", "select",
+    "textarea", "input", "option", "label", "head", "title", "meta", "link", "base", "canvas", "map", "area",
+    "dialog", "source", "track", "param", "math", "frameset", "frame", "applet", "portal", "slot",
+})
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "address", "center",
+    "figure", "figcaption", "details", "summary", "dl", "dt", "dd", "hgroup", "fieldset", "legend",
+    "body", "html", "caption", "tr", "tbody", "thead", "tfoot", "colgroup", "col",
+})
+HEADING_TAGS = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+EMPHASIS_TAGS = {"em": "*", "i": "*", "cite": "*", "var": "*", "dfn": "*", "strong": "**", "b": "**"}
+_CLASS_HIDDEN_RE = re.compile(r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|visuallyhidden)(?:\s|$)")
+_STYLE_HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_LINK_SCHEMES = ("http", "https", "mailto")
+_AD_HOSTS = ("doubleclick.net", "googlesyndication.com", "amazon-adsystem.com", "adnxs.com", "taboola.com",
+             "outbrain.com", "googletagmanager.com", "facebook.com/tr")
+_MAX_CONTAINER_DEPTH = 16
+_MAX_TABLE_DEPTH = 3
+
+# --------------------------------------------------------------------------------------- escaping
+
+_INLINE_ESCAPE_RE = re.compile(r"([\\*_`\[\]<|])")
+_ENTITY_LIKE_RE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LINE_START_RE = re.compile(r"^(?:[#>]|[-+](?=\s|$)|:(?=\s|$))")
+_ORDERED_RE = re.compile(r"^(\d+)\.(?=\s|$)")
+_RULE_LINE_RE = re.compile(r"^[-= \u00a0]*[-=][-= \u00a0]*$")
+_FENCE_LINE_RE = re.compile(r"^~~~")
+_URL_UNSAFE_RE = re.compile(r"[\s()<>|\[\]`\\\"]")
+_DOUBLE_BR_RE = re.compile(BR + "[ \t\n\r\f\v\u00a0]*" + BR + "[" + BR + " \t\n\r\f\v\u00a0]*")
+
+
+def escape_text(text: str) -> str:
+    """Escape text for use inside a kramdown paragraph (line-start rules are applied per line later)."""
+    text = _INLINE_ESCAPE_RE.sub(r"\\\1", text)
+    if "{:" in text:
+        text = text.replace("{:", "\\{:")
+    if "$$" in text:
+        text = text.replace("$$", "\\$\\$")
+    if "&" in text:
+        text = _ENTITY_LIKE_RE.sub("&amp;", text)  # "&copy;" written in the text stays literal
+    if "~~" in text:
+        text = text.replace("~~", "~&#126;")  # GFM strikethrough
+    return text
+
+
+def escape_line_start(line: str) -> str:
+    """Escape what kramdown would read as block syntax at the start of a line of text."""
+    if not line:
+        return line
+    if _RULE_LINE_RE.match(line):  # "---", "===", "- - -": rule or setext underline
+        return line.replace("-", "\\-").replace("=", "\\=")
+    if _LINE_START_RE.match(line):
+        return "\\" + line
+    match = _ORDERED_RE.match(line)
+    if match:
+        return f"{match.group(1)}\\.{line[match.end():]}"
+    if _FENCE_LINE_RE.match(line):
+        return "&#126;" + line[1:]
+    return line
+
+
+def escape_url(url: str) -> str:
+    """Percent-encode what would end or confuse a Markdown link destination."""
+    return _URL_UNSAFE_RE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)
+
+
+def code_span(text: str) -> str:
+    """Inline code with a backtick fence longer than any run inside."""
+    text = collapse_ascii_ws(text)
+    if not text.strip():
+        return ""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# --------------------------------------------------------------------------------------- URLs
+
+def link_target(href: str | None, base_url: str) -> str | None:
+    """Absolute http(s)/mailto link target, or None for javascript:, in-page anchors and the like."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return None
+    try:
+        absolute = urljoin(base_url, href)
+        scheme = urlsplit(absolute).scheme.lower()
+    except ValueError:
+        return None
+    return absolute if scheme in _LINK_SCHEMES else None
+
+
+def _largest_from_srcset(srcset: str | None) -> str | None:
+    best: tuple[float, str] | None = None
+    for candidate in (srcset or "").split(","):
+        parts = candidate.split()
+        if not parts:
+            continue
+        size = 0.0
+        if len(parts) > 1:
+            try:
+                size = float(parts[1][:-1] or 0)
+            except ValueError:
+                size = 0.0
+        if best is None or size > best[0]:
+            best = (size, parts[0])
+    return best[1] if best else None
+
+
+def _is_placeholder(src: str) -> bool:
+    lowered = src.lower()
+    return lowered.startswith("data:") or any(
+        word in lowered for word in ("placeholder", "blank.gif", "spacer.gif", "pixel.gif", "lazy-load", "1x1")
+    )
+
+
+def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
+    """The image URL of an <img>: src, else lazy-loading attributes, else the largest srcset entry."""
+    width, height = img.get("width", ""), img.get("height", "")
+    if width.strip() in ("0", "1") and height.strip() in ("0", "1"):
+        return None  # tracking pixel
+    candidates = [img.get("src")]
+    candidates += [img.get(attr) for attr in ("data-src", "data-lazy-src", "data-original", "data-url",
+                                               "data-full-src", "data-hi-res-src")]
+    candidates += [_largest_from_srcset(img.get("data-srcset")), _largest_from_srcset(img.get("srcset"))]
+    parent = img.getparent()
+    if parent is not None and parent.tag == "picture":
+        candidates += [_largest_from_srcset(s.get("srcset") or s.get("data-srcset")) for s in parent.iter("source")]
+    for candidate in candidates:
+        if candidate and candidate.strip() and not _is_placeholder(candidate.strip()):
+            url = link_target(candidate.strip(), base_url)
+            if url and not url.startswith("mailto:"):
+                return url
+    return None
+
+
+_YOUTUBE_RE = re.compile(r"(?:youtube(?:-nocookie)?\.com/(?:embed|v|shorts)/|youtu\.be/)([A-Za-z0-9_-]{6,})")
+
+
+def embed_url(el: lxml.html.HtmlElement, base_url: str) -> str | None:
+    """The canonical URL of an embed (iframe, video, audio, tweet/instagram/tiktok blockquote), or None."""
+    tag = el.tag
+    if tag in ("iframe", "amp-iframe", "amp-youtube"):
+        if tag == "amp-youtube" and el.get("data-videoid"):
+            return f"https://www.youtube.com/watch?v={el.get('data-videoid')}"
+        src = el.get("src") or el.get("data-src") or el.get("data-lazy-src")
+        return _canonical_embed(link_target(src, base_url))
+    if tag in ("video", "audio"):
+        src = el.get("src") or next((s.get("src") for s in el.iter("source") if s.get("src")), None)
+        return link_target(src, base_url)
+    classes = el.get("class", "")
+    if tag == "blockquote":
+        if "instagram-media" in classes and el.get("data-instgrm-permalink"):
+            return link_target(el.get("data-instgrm-permalink"), base_url)
+        if "tiktok-embed" in classes and el.get("cite"):
+            return link_target(el.get("cite"), base_url)
+        hrefs = [link_target(a.get("href"), base_url) for a in el.iter("a")]
+        hrefs = [h for h in hrefs if h]
+        for needle in ("/status/", "instagram.com/", "tiktok.com/", "facebook.com/"):
+            matches = [h for h in hrefs if needle in h]
+            if matches:
+                return matches[-1] if needle == "/status/" else matches[0]
+        return hrefs[-1] if hrefs else None
+    return link_target(el.get("data-href") or el.get("cite"), base_url)
+
+
+def _canonical_embed(src: str | None) -> str | None:
+    if not src:
+        return None
+    parts = urlsplit(src)
+    host = (parts.hostname or "").lower()
+    if any(ad in host or ad in src for ad in _AD_HOSTS):
+        return None
+    if "youtube" in host or host == "youtu.be":
+        query = parse_qs(parts.query)
+        if "/embed/videoseries" in parts.path and query.get("list"):
+            return f"https://www.youtube.com/playlist?list={query['list'][0]}"
+        match = _YOUTUBE_RE.search(src)
+        if match:
+            return f"https://www.youtube.com/watch?v={match.group(1)}"
+    if host == "player.vimeo.com":
+        match = re.search(r"/video/(\d+)", parts.path)
+        if match:
+            return f"https://vimeo.com/{match.group(1)}"
+    if host.endswith("facebook.com") and parts.path.startswith("/plugins/"):
+        href = parse_qs(parts.query).get("href")
+        if href:
+            return unquote(href[0])
+    if host == "platform.twitter.com":
+        tweet_id = parse_qs(parts.query).get("id")
+        if tweet_id:
+            return f"https://twitter.com/i/status/{tweet_id[0]}"
+    if host.endswith("instagram.com"):
+        match = re.match(r"(/(?:p|reel|tv)/[^/]+/)", parts.path)
+        if match:
+            return f"https://www.instagram.com{match.group(1)}"
+    if host == "open.spotify.com" and parts.path.startswith("/embed/"):
+        return "https://open.spotify.com/" + parts.path.removeprefix("/embed/")
+    if host.endswith("dailymotion.com") and "/embed/video/" in parts.path:
+        return "https://www.dailymotion.com/video/" + parts.path.rsplit("/", 1)[-1]
+    return src if parts.scheme in ("http", "https") else None
+
+
+def _is_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
+    if tag in ("iframe", "video", "audio", "amp-iframe", "amp-youtube"):
+        return True
+    classes = el.get("class", "")
+    if tag == "blockquote":
+        return any(c in classes for c in ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed",
+                                          "reddit-embed", "fb-xfbml"))
+    return tag == "div" and ("fb-post" in classes or "fb-video" in classes) and bool(el.get("data-href"))
+
+
+def _is_hidden(el: lxml.html.HtmlElement) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    style = el.get("style")
+    if style and _STYLE_HIDDEN_RE.search(style):
+        return True
+    classes = el.get("class")
+    return bool(classes and _CLASS_HIDDEN_RE.search(classes))
+
+
+# --------------------------------------------------------------------------------------- block tree
+
+@dataclass
+class _Leaf:
+    kind: str  # "p", "h", "code", "hr", "table"
+    text: str = ""
+    level: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class _Container:
+    kind: str  # "root", "quote", "list", "item"
+    ordered: bool = False
+    start: int = 1
+    children: list[_Leaf | _Container] = field(default_factory=list)
+
+
+@dataclass
+class _Mark:
+    kind: str  # "em", "strong", "link"
+    delim: str
+    buf: list[str]
+    idx: int
+    href: str | None = None
+
+
+@dataclass
+class _Table:
+    rows: list[list[str]] = field(default_factory=list)
+    caption: list[str] = field(default_factory=list)
+
+
+class _Converter:
+    """One conversion: an iterative walk over the fragment building the block tree."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.root = _Container("root")
+        self.containers: list[_Container] = [self.root]
+        self.para: list[str] = []
+        self.inline_bufs: list[list[str]] = []  # headings, captions, table cells: one line each
+        self.marks: list[_Mark] = []
+        self.tables: list[_Table] = []
+
+    # ------------------------------------------------------------------ buffers
+    @property
+    def buf(self) -> list[str]:
+        return self.inline_bufs[-1] if self.inline_bufs else self.para
+
+    def add_text(self, text: str | None) -> None:
+        if text:
+            self.buf.append(escape_text(text.replace(BR, " ")))
+
+    def add_raw(self, markdown: str) -> None:
+        self.buf.append(markdown)
+
+    def boundary(self) -> None:
+        """A block boundary: end the open paragraph (or, inside a one-line context, add a space)."""
+        if self.inline_bufs:
+            self.inline_bufs[-1].append(" ")
+            return
+        old = self.para
+        self._close_marks(old)
+        self.para = []
+        for mark in self.marks:
+            if mark.buf is old:
+                mark.buf, mark.idx = self.para, 0
+        joined = "".join(old)
+        # <br><br> separates paragraphs on many sites; one <br> is a line break
+        chunks = _DOUBLE_BR_RE.split(joined) if BR in joined else [joined]
+        for chunk in chunks:
+            text = finish_inline(chunk)
+            if text:
+                self.containers[-1].children.append(_Leaf("p", text))
+
+    def add_leaf(self, leaf: _Leaf) -> None:
+        self.boundary()
+        self.containers[-1].children.append(leaf)
+
+    def _close_marks(self, buf: list[str]) -> None:
+        for mark in reversed(self.marks):
+            if mark.buf is buf:
+                _wrap(mark)
+
+    # ------------------------------------------------------------------ containers
+    def push_container(self, container: _Container) -> bool:
+        if len(self.containers) >= _MAX_CONTAINER_DEPTH or self.inline_bufs:
+            self.boundary()
+            return False
+        self.boundary()
+        self.containers[-1].children.append(container)
+        self.containers.append(container)
+        return True
+
+    def pop_container(self) -> None:
+        self.boundary()
+        self.containers.pop()
+
+
+def _wrap(mark: _Mark) -> None:
+    """Close an inline mark over what was written into its buffer since it opened."""
+    buf = mark.buf
+    content = "".join(buf[mark.idx:])
+    del buf[mark.idx:]
+    mark.idx = len(buf)
+    edge = ASCII_WS + "\u00a0" + BR
+    core = content.strip(edge)
+    if not core:
+        buf.append(content)
+        return
+    lead = content[: len(content) - len(content.lstrip(edge))]
+    trail = content[len(content.rstrip(edge)):]
+    if mark.kind == "link":
+        if not mark.href or (core.startswith("![") and core.endswith(")") and core.count("](") == 1):
+            buf.append(content)  # no target, or an image wrapped in a link: keep the content only
+            return
+        buf.append(f"{lead}[{core}]({escape_url(mark.href)}){trail}")
+        return
+    buf.append(f"{lead}{mark.delim}{core}{mark.delim}{trail}")
+
+
+def finish_inline(text: str) -> str:
+    """Collapse whitespace, turn <br> sentinels into hard breaks and escape line starts.
+
+    Returns "" for a paragraph that is only whitespace or NBSP. A trailing NBSP is kept.
+    """
+    text = collapse_ascii_ws(text)
+    lines = [strip_ascii(line) for line in text.split(BR)]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        return ""
+    return "  \n".join(escape_line_start(line) for line in lines if line.strip())
+
+
+# --------------------------------------------------------------------------------------- walking
+
+def _walk(conv: _Converter, root: lxml.html.HtmlElement) -> None:
+    closers: list[Callable[[], None] | None] = []
+    walker = lxml.etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, el in walker:
+        if event in ("comment", "pi"):
+            conv.add_text(el.tail)
+            continue
+        if event == "start":
+            closer, descend = _start(conv, el)
+            closers.append(closer)
+            if not descend:
+                walker.skip_subtree()
+            else:
+                conv.add_text(el.text)
+            continue
+        closer = closers.pop()
+        if closer is not None:
+            closer()
+        if el is not root:
+            conv.add_text(el.tail)
+    conv.boundary()
+
+
+def _start(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], None] | None, bool]:
+    """Handle an opening tag; returns (what to do at its end, whether to walk into it)."""
+    tag = el.tag if isinstance(el.tag, str) else ""
+    tag = tag.lower().rpartition("}")[2]
+    if not tag or tag in DROP_TAGS or _is_hidden(el):
+        return None, False
+    if _is_embed(el, tag):
+        url = embed_url(el, conv.base_url)
+        if url:
+            link = f"[{escape_text(url)}]({escape_url(url)})"
+            if conv.inline_bufs:
+                conv.add_raw(" " + link + " ")
+            else:
+                conv.add_leaf(_Leaf("p", link))
+        return None, False
+    handler = _HANDLERS.get(tag)
+    if handler is not None:
+        return handler(conv, el, tag)
+    if tag in BLOCK_TAGS:
+        conv.boundary()
+        return conv.boundary, True
+    return None, True  # inline element (span, font, abbr, time, u, sup, custom elements, ...)
+
+
+def _on_img(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    src = image_source(el, conv.base_url)
+    if src:
+        alt = " ".join((el.get("alt") or "").split())
+        conv.add_raw(f"![{escape_text(alt)}]({escape_url(src)})")
+    return None, False
+
+
+def _on_br(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    conv.add_raw(" " if conv.inline_bufs else BR)
+    return None, False
+
+
+def _on_hr(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if not conv.inline_bufs:
+        conv.add_leaf(_Leaf("hr"))
+    return None, False
+
+
+def _on_heading(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if conv.inline_bufs:
+        conv.boundary()
+        return conv.boundary, True
+    conv.boundary()
+    buf: list[str] = []
+    conv.inline_bufs.append(buf)
+
+    def close() -> None:
+        conv.inline_bufs.pop()
+        text = strip_ascii(collapse_ascii_ws("".join(buf).replace(BR, " ")))
+        if text.strip():
+            if text.endswith("#"):
+                text = text[:-1] + "\\#"
+            conv.add_leaf(_Leaf("h", text, level=HEADING_TAGS[tag]))
+    return close, True
+
+
+def _on_emphasis(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    delim = EMPHASIS_TAGS[tag]
+    kind = "strong" if delim == "**" else "em"
+    if any(m.kind == kind for m in conv.marks):
+        return None, True
+    mark = _Mark(kind, delim, conv.buf, len(conv.buf))
+    conv.marks.append(mark)
+
+    def close() -> None:
+        conv.marks.remove(mark)
+        if mark.buf is conv.buf:
+            _wrap(mark)
+    return close, True
+
+
+def _on_link(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if any(m.kind == "link" for m in conv.marks):
+        return None, True
+    mark = _Mark("link", "", conv.buf, len(conv.buf), href=link_target(el.get("href"), conv.base_url))
+    conv.marks.append(mark)
+
+    def close() -> None:
+        conv.marks.remove(mark)
+        if mark.buf is conv.buf:
+            _wrap(mark)
+    return close, True
+
+
+def _on_code(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    conv.add_raw(code_span(el.text_content()))
+    return None, False
+
+
+def _on_pre(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    text = el.text_content()
+    if conv.inline_bufs:
+        conv.add_raw(code_span(text))
+        return None, False
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if lines:
+        body = "\n".join(line.rstrip() for line in lines)
+        longest = max((len(run) for run in re.findall(r"`{3,}", body)), default=2)
+        fence = "`" * (longest + 1)
+        conv.add_leaf(_Leaf("code", f"{fence}\n{body}\n{fence}"))
+    return None, False
+
+
+def _on_list(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    try:
+        start = int(el.get("start", "1"))
+    except ValueError:
+        start = 1
+    if conv.push_container(_Container("list", ordered=tag == "ol", start=start)):
+        return conv.pop_container, True
+    return conv.boundary, True
+
+
+def _on_item(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if conv.containers[-1].kind == "list" and conv.push_container(_Container("item")):
+        return conv.pop_container, True
+    return conv.boundary, True
+
+
+def _on_quote(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if conv.push_container(_Container("quote")):
+        return conv.pop_container, True
+    return conv.boundary, True
+
+
+def _on_figcaption(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if conv.inline_bufs:
+        conv.add_raw(" ")
+        return (lambda: conv.add_raw(" ")), True
+    conv.boundary()
+    buf: list[str] = []
+    conv.inline_bufs.append(buf)
+
+    def close() -> None:
+        conv.inline_bufs.pop()
+        text = finish_inline("".join(buf).replace(BR, " "))
+        if text:
+            conv.add_leaf(_Leaf("p", text))
+    return close, True
+
+
+def _on_table(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if conv.inline_bufs or len(conv.tables) >= _MAX_TABLE_DEPTH:
+        conv.add_raw(" ")
+        return (lambda: conv.add_raw(" ")), True
+    conv.boundary()
+    table = _Table()
+    conv.tables.append(table)
+
+    def close() -> None:
+        conv.tables.pop()
+        caption = finish_inline("".join(table.caption).replace(BR, " "))
+        if caption:
+            conv.add_leaf(_Leaf("p", caption))
+        rows = [row for row in table.rows if any(cell.strip() for cell in row)]
+        if rows:
+            conv.add_leaf(_Leaf("table", rows=rows))
+    return close, True
+
+
+def _on_table_part(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if not conv.tables or conv.inline_bufs:
+        return _start_block_like(conv)
+    table = conv.tables[-1]
+    if tag == "tr":
+        table.rows.append([])
+    elif tag == "caption":
+        conv.inline_bufs.append(table.caption)
+
+        def close_caption() -> None:
+            conv.inline_bufs.pop()
+        return close_caption, True
+    return None, True  # thead, tbody, tfoot: rows stay in document order
+
+
+def _on_cell(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
+    if not conv.tables:
+        return _start_block_like(conv)
+    table = conv.tables[-1]
+    if conv.inline_bufs:  # a cell of a table nested in a cell: a space-separated run of text
+        conv.add_raw(" ")
+        return (lambda: conv.add_raw(" ")), True
+    if not table.rows:
+        table.rows.append([])
+    row = table.rows[-1]
+    buf: list[str] = []
+    conv.inline_bufs.append(buf)
+    try:
+        span = max(1, min(int(el.get("colspan", "1")), 50))
+    except ValueError:
+        span = 1
+
+    def close() -> None:
+        conv.inline_bufs.pop()
+        text = finish_inline("".join(buf).replace(BR, " ")).replace("\n", " ")
+        row.append(text)
+        row.extend([""] * (span - 1))
+    return close, True
+
+
+def _start_block_like(conv: _Converter) -> tuple[Callable[[], None] | None, bool]:
+    conv.boundary()
+    return conv.boundary, True
+
+
+_Handler = Callable[[_Converter, lxml.html.HtmlElement, str], tuple[Callable[[], None] | None, bool]]
+_HANDLERS: dict[str, _Handler] = {
+    "img": _on_img, "amp-img": _on_img, "br": _on_br, "hr": _on_hr, "a": _on_link, "code": _on_code,
+    "kbd": _on_code, "samp": _on_code, "tt": _on_code, "pre": _on_pre, "ul": _on_list, "ol": _on_list,
+    "menu": _on_list, "li": _on_item, "blockquote": _on_quote, "figcaption": _on_figcaption,
+    "table": _on_table, "thead": _on_table_part, "tbody": _on_table_part, "tfoot": _on_table_part,
+    "tr": _on_table_part, "caption": _on_table_part, "td": _on_cell, "th": _on_cell,
+    **{tag: _on_heading for tag in HEADING_TAGS},
+    **{tag: _on_emphasis for tag in EMPHASIS_TAGS},
+}
+
+
+# --------------------------------------------------------------------------------------- rendering
+
+def _render_table(rows: list[list[str]]) -> str:
+    """A pipe table; the first row is the header row (Markdown tables need one)."""
+    width = max(len(row) for row in rows)
+    lines = []
+    for i, row in enumerate(rows):
+        cells = [cell.strip() or " " for cell in row] + [" "] * (width - len(row))
+        lines.append("| " + " | ".join(cells) + " |")
+        if i == 0:
+            lines.append("|" + "|".join([" --- "] * width) + "|")
+    return "\n".join(lines)
+
+
+def _render(container: _Container) -> str:
+    """Render a container. Recursion depth is bounded by _MAX_CONTAINER_DEPTH."""
+    parts: list[str] = []
+    for child in container.children:
+        if isinstance(child, _Leaf):
+            if child.kind == "p" or child.kind == "code":
+                parts.append(child.text)
+            elif child.kind == "h":
+                parts.append("#" * child.level + " " + child.text)
+            elif child.kind == "hr":
+                parts.append("* * *")
+            elif child.kind == "table":
+                parts.append(_render_table(child.rows))
+            continue
+        rendered = _render_container(child)
+        if rendered:
+            parts.append(rendered)
+    return "\n\n".join(part for part in parts if part)
+
+
+def _render_container(container: _Container) -> str:
+    if container.kind == "quote":
+        inner = _render(container)
+        return "\n".join(f"> {line}" if line else ">" for line in inner.split("\n")) if inner else ""
+    if container.kind == "list":
+        items = []
+        number = container.start
+        for child in container.children:
+            if isinstance(child, _Container) and child.kind == "item":
+                inner = _render_item(child)
+            elif isinstance(child, _Container):
+                inner = _render_container(child)
+            else:
+                inner = _render(_Container("root", children=[child]))
+            if not inner.strip():
+                continue
+            marker = f"{number}. " if container.ordered else "- "
+            number += 1
+            indent = " " * len(marker)
+            lines = inner.split("\n")
+            items.append("\n".join([marker + lines[0]] + [indent + line if line else "" for line in lines[1:]]))
+        return "\n".join(items)
+    if container.kind == "item":
+        return _render_item(container)
+    return _render(container)
+
+
+def _render_item(item: _Container) -> str:
+    out = ""
+    for child in item.children:
+        rendered = _render(_Container("root", children=[child]))
+        if not rendered:
+            continue
+        if not out:
+            out = rendered
+        elif isinstance(child, _Container) and child.kind == "list":
+            out += "\n" + rendered
+        else:
+            out += "\n\n" + rendered
+    return out
+
+
+# --------------------------------------------------------------------------------------- public API
+
+def html_to_markdown(element: lxml.html.HtmlElement | None, base_url: str) -> str:
+    """Convert an HTML fragment to Markdown blocks separated by one blank line (no final newline).
+
+    Relative links and images resolve against `base_url`. The element is not modified.
+    """
+    if element is None:
+        return ""
+    conv = _Converter(base_url)
+    _walk(conv, element)
+    return _render(conv.root).strip("\n")
+
+
+def inline_markdown(element: lxml.html.HtmlElement | None, base_url: str) -> str:
+    """Convert an element's content to one line of Markdown (captions): blocks joined by spaces."""
+    if element is None:
+        return ""
+    conv = _Converter(base_url)
+    buf: list[str] = []
+    conv.inline_bufs.append(buf)
+    _walk(conv, element)
+    return finish_inline("".join(buf).replace(BR, " "))
