@@ -44,7 +44,7 @@ WRAPPER_SHARE = 0.66
 """An element named like chrome that holds this share of the page's article text is a wrapper, not chrome."""
 CHROME_WEIGHT = 0.25
 """Text inside chrome counts this much against a container (it is pruned anyway, so lightly)."""
-TITLE_LINK_CHARS = 15
+TITLE_LINK_CHARS = 8
 """A block that is one link of at least this many characters reads as the title of a teaser card."""
 MAX_CARD_CHARS = 900
 """A teaser card (linked title + summary) is at most this long."""
@@ -260,16 +260,32 @@ def _chrome_elements(page: _Page, total_good: float) -> set[Element]:
 
 
 def _teaser_cards(page: _Page) -> list[Element]:
-    """Siblings that each hold one linked title (to another page of the site) and a short summary."""
+    """Siblings that each hold a linked title (to another page of the site) and at most a short summary.
+
+    A card starts with its title or a short line (kicker, date), not with article text, and holds at
+    most two paragraphs; at least MIN_CARDS such siblings make a teaser list.
+    """
     titles = _subtree_sums(page.root, dict.fromkeys(page.title_links, 1))
     chars = _subtree_sums(page.root, {el: b.chars for el, b in page.blocks.items()})
+    good_blocks = _subtree_sums(page.root, {el: 1 for el, b in page.blocks.items() if b.good})
     cards: list[Element] = []
     for parent in page.root.iter():
-        children = [c for c in parent if titles.get(c, 0) == 1 and chars.get(c, 0) <= MAX_CARD_CHARS]
-        if len(children) < MIN_CARDS:
+        if len(parent) < MIN_CARDS:
             continue
-        cards.extend(children)
+        children = [c for c in parent if 1 <= titles.get(c, 0) <= 3 and chars.get(c, 0) <= MAX_CARD_CHARS
+                    and good_blocks.get(c, 0) <= 2 and not _starts_with_text(c, page)]
+        if len(children) >= MIN_CARDS:
+            cards.extend(children)
     return cards
+
+
+def _starts_with_text(el: Element, page: _Page) -> bool:
+    """Whether the first block with text inside el is article-like text (not a title link or a short line)."""
+    for sub in el.iter():
+        block = page.blocks.get(sub)
+        if block is not None:
+            return block.good and sub not in page.title_links
+    return False
 
 
 def _names_comments(el: Element) -> bool:
