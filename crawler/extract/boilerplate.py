@@ -122,3 +122,14 @@ def is_boilerplate_phrase(text: str) -> bool:
     """Whether a short text is a known chrome phrase ("Advertisement", "Read more", "Share this")."""
     folded = fold(text)
     return len(folded) <= 60 and folded in _BOILERPLATE_PHRASES
+
+
+_BOILERPLATE_LINE_RE = re.compile(
+    r"^(?:ad ?block(?:er)? (?:users?|detected)|advertisement\b|anzeige\b|werbung\b)",
+    re.I,
+)
+
+
+def is_boilerplate_line(text: str) -> bool:
+    """Whether a line is an advertising or ad-blocker notice, however long."""
+    return len(text) <= 300 and bool(_BOILERPLATE_LINE_RE.match(text.strip()))

@@ -26,6 +26,7 @@ from crawler.extract.boilerplate import (
     JUNK_TAGS,
     attribute_words,
     chrome_strength,
+    is_boilerplate_line,
     is_boilerplate_phrase,
 )
 from crawler.extract.document import Document
@@ -51,6 +52,9 @@ MAX_CARD_CHARS = 900
 MIN_CARDS = 3
 """Siblings that are teaser cards form a teaser list when there are at least this many."""
 CAPTION_WORDS = frozenset({"caption", "captions", "credit", "credits", "figcaption", "gallery", "slideshow"})
+MAX_FORM_BOX_CHARS = 400
+"""The box around a form control (newsletter signup, login, search) holds at most this much text."""
+_CONTROL_TAGS = frozenset({"input", "select", "textarea", "form"})
 DUPLICATE_CHARS = 50
 """A block at least this long that repeats an earlier block's text is a layout duplicate."""
 FURNITURE_RE = re.compile(
@@ -96,18 +100,19 @@ def find_main_content(doc: Document) -> Element | None:
     """Return a detached, cleaned copy of the element holding the article, or None."""
     body = doc.tree.find("body")
     root: Element = copy.deepcopy(body if body is not None else doc.tree)
-    _preclean(root)
+    controls = _preclean(root)
     page = _measure(root, doc.url)
+    page.chars = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items()})
+    page.links = _subtree_sums(root, {el: b.link for el, b in page.blocks.items()})
     page.raw_good = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items() if b.good})
     total_good = page.raw_good.get(root, 0)
     if total_good < MIN_ARTICLE_CHARS:
         return None
     page.chrome = _chrome_elements(page, total_good)
+    page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
     if best is None:
         return None
-    page.chars = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items()})
-    page.links = _subtree_sums(root, {el: b.link for el, b in page.blocks.items()})
     _prune(best, page)
     parent = best.getparent()
     if parent is not None:
@@ -139,11 +144,28 @@ def _choose(page: _Page) -> Element | None:
     return best
 
 
-def _preclean(root: Element) -> None:
-    """Drop comments, processing instructions, junk elements and hidden elements."""
+def _preclean(root: Element) -> list[Element]:
+    """Drop comments, processing instructions, junk elements and hidden elements; return the parents
+    of the form controls that were dropped (newsletter, login and comment boxes are built around them)."""
     doomed = [el for el in root.iter() if not isinstance(el.tag, str) or el.tag in JUNK_TAGS or _is_hidden(el)]
+    controls = [el.getparent() for el in doomed if el.tag in _CONTROL_TAGS and el.getparent() is not None]
     for el in doomed:
         _drop(el)
+    return controls
+
+
+def _form_boxes(page: _Page, controls: list[Element]) -> set[Element]:
+    """The largest small element around each form control: a signup, login, search or poll box."""
+    boxes: set[Element] = set()
+    for el in controls:
+        box = None
+        node: Element | None = el
+        while node is not None and node is not page.root and page.chars.get(node, 0) <= MAX_FORM_BOX_CHARS:
+            box = node
+            node = node.getparent()
+        if box is not None and page.chars.get(box, 0) > 0:
+            boxes.add(box)
+    return boxes
 
 
 def _is_hidden(el: Element) -> bool:
@@ -266,7 +288,7 @@ def _teaser_cards(page: _Page) -> list[Element]:
     most two paragraphs; at least MIN_CARDS such siblings make a teaser list.
     """
     titles = _subtree_sums(page.root, dict.fromkeys(page.title_links, 1))
-    chars = _subtree_sums(page.root, {el: b.chars for el, b in page.blocks.items()})
+    chars = page.chars
     good_blocks = _subtree_sums(page.root, {el: 1 for el, b in page.blocks.items() if b.good})
     cards: list[Element] = []
     for parent in page.root.iter():
@@ -328,6 +350,9 @@ def _is_chrome_inside(el: Element, page: _Page) -> bool:
     tag = el.tag
     if tag == "h1":
         return True
+    block = page.blocks.get(el)
+    if block is not None and block.chars == page.chars.get(el, 0) and is_boilerplate_line(block.text):
+        return True
     if page.goods.get(el, 0) > 0:
         return False
     text_chars = page.chars.get(el, 0)
@@ -335,7 +360,6 @@ def _is_chrome_inside(el: Element, page: _Page) -> bool:
         return False
     if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS:
         return True
-    block = page.blocks.get(el)
     if block is not None and block.chars == text_chars and is_boilerplate_phrase(block.text):
         return True
     attrs = f"{el.get('class', '')} {el.get('id', '')}"
