@@ -10,6 +10,7 @@ headings) is then pruned. Everything is iterative and works on a copy of the tre
 from __future__ import annotations
 
 import copy
+import html
 import logging
 import re
 from dataclasses import dataclass, field
@@ -52,6 +53,15 @@ MAX_CARD_CHARS = 900
 MIN_CARDS = 3
 """Siblings that are teaser cards form a teaser list when there are at least this many."""
 CAPTION_WORDS = frozenset({"caption", "captions", "credit", "credits", "figcaption", "gallery", "slideshow"})
+DECLARED_BODY_RATIO = 1.6
+"""JSON-LD articleBody replaces the visible text when it is this many times longer..."""
+DECLARED_BODY_MIN_GAIN = 600
+"""...and longer by at least this many characters..."""
+DECLARED_BODY_CONTAINMENT = 0.5
+"""...and contains at least this share of the visible text's word 4-grams..."""
+DECLARED_BODY_UNIQUENESS = 0.8
+"""...and does not repeat itself (at least this share of its word 4-grams are distinct)."""
+_WORD_RE = re.compile(r"\w+")
 MAX_FORM_BOX_CHARS = 400
 """The box around a form control (newsletter signup, login, search) holds at most this much text."""
 _CONTROL_TAGS = frozenset({"input", "select", "textarea", "form"})
@@ -111,14 +121,75 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome = _chrome_elements(page, total_good)
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
-    if best is None:
-        return None
-    _prune(best, page)
-    parent = best.getparent()
-    if parent is not None:
-        parent.remove(best)
-    best.tail = None
+    if best is not None:
+        _prune(best, page)
+        parent = best.getparent()
+        if parent is not None:
+            parent.remove(best)
+        best.tail = None
+    return _prefer_declared_body(doc, best)
+
+
+def _prefer_declared_body(doc: Document, found: Element | None) -> Element | None:
+    """The page's JSON-LD articleBody as paragraphs when the visible page holds only part of it (a
+    paywall or a script-rendered body); otherwise what was found in the page."""
+    declared = _declared_body(doc)
+    if declared is None:
+        return found
+    found_chars = len(" ".join(found.text_content().split())) if found is not None else 0
+    declared_chars = len(" ".join(declared.split()))
+    if declared_chars < DECLARED_BODY_RATIO * found_chars or declared_chars - found_chars < DECLARED_BODY_MIN_GAIN:
+        return found
+    if found is not None and _containment(found.text_content(), declared) < DECLARED_BODY_CONTAINMENT:
+        return found
+    if _uniqueness(declared) < DECLARED_BODY_UNIQUENESS:
+        return found  # the text repeats itself: a template glitch, not a better body
+    logger.debug("%s: visible article text is a part of the JSON-LD articleBody; using articleBody", doc.url)
+    element = lxml.html.Element("div")
+    for paragraph in re.split(r"\s*\n\s*\n\s*|\s*\n\s*(?=\S)", declared.strip()):
+        if paragraph:
+            p = lxml.html.Element("p")
+            p.text = paragraph
+            element.append(p)
+    return element
+
+
+def _declared_body(doc: Document) -> str | None:
+    """The longest JSON-LD articleBody on the page (markup removed), or None."""
+    best: str | None = None
+    for obj in doc.jsonld:
+        value = obj.get("articleBody")
+        if isinstance(value, list):
+            value = "\n\n".join(v for v in value if isinstance(v, str))
+        if not isinstance(value, str) or len(value) < MIN_ARTICLE_CHARS:
+            continue
+        if "<" in value and ">" in value:
+            try:
+                value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()
+            except (lxml.etree.ParserError, ValueError):
+                continue
+        value = html.unescape(value)
+        if best is None or len(value) > len(best):
+            best = value
     return best
+
+
+def _uniqueness(text: str) -> float:
+    """Share of distinct word 4-grams among all of a text's word 4-grams."""
+    words = _WORD_RE.findall(text)
+    grams = [tuple(words[i:i + 4]) for i in range(max(len(words) - 3, 0))]
+    return len(set(grams)) / len(grams) if grams else 1.0
+
+
+def _containment(part: str, whole: str) -> float:
+    """Share of the word 4-grams of `part` that occur in `whole`."""
+    words = _WORD_RE.findall(part)
+    grams = {tuple(words[i:i + 4]) for i in range(max(len(words) - 3, 0))}
+    if not grams:
+        return 1.0
+    other = _WORD_RE.findall(whole)
+    known = {tuple(other[i:i + 4]) for i in range(max(len(other) - 3, 0))}
+    return len(grams & known) / len(grams)
 
 
 def _choose(page: _Page) -> Element | None:
