@@ -27,6 +27,7 @@ from crawler.extract.boilerplate import (
     JUNK_TAGS,
     attribute_words,
     chrome_strength,
+    fold,
     is_boilerplate_line,
     is_boilerplate_phrase,
 )
@@ -104,6 +105,7 @@ class _Page:
     goods: dict[Element, float] = field(default_factory=dict)
     chars: dict[Element, float] = field(default_factory=dict)
     links: dict[Element, float] = field(default_factory=dict)
+    headlines: set[str] = field(default_factory=set)
 
 
 def find_main_content(doc: Document) -> Element | None:
@@ -122,6 +124,7 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
     if best is not None:
+        page.headlines = _headlines(doc)
         _prune(best, page)
         parent = best.getparent()
         if parent is not None:
@@ -410,6 +413,7 @@ def _prune(container: Element, page: _Page) -> None:
         stack.extend(reversed(el))
     for el in doomed:
         _drop(el)
+    _drop_headline_copies(container, page)
     _drop_header_furniture(container, page)
     _drop_duplicates(container, page)
     _drop_orphan_headings(container)
@@ -435,6 +439,27 @@ def _is_chrome_inside(el: Element, page: _Page) -> bool:
         return True
     attrs = f"{el.get('class', '')} {el.get('id', '')}"
     return text_chars < 200 and chrome_strength(attrs) == 1
+
+
+def _headlines(doc: Document) -> set[str]:
+    """The page's headline as declared (og:title, twitter:title, JSON-LD headline, <title> parts), folded."""
+    found = [doc.first_meta("og:title"), doc.first_meta("twitter:title")]
+    found.extend(obj.get("headline") for obj in doc.jsonld if isinstance(obj.get("headline"), str))
+    title = doc.tree.findtext(".//title")
+    if title:
+        found.append(title)
+        found.extend(re.split(r"\s+[|\-–—:·•»]\s+", title))
+    return {folded for text in found if text and len(folded := fold(text)) >= 10}
+
+
+def _drop_headline_copies(container: Element, page: _Page) -> None:
+    """Remove blocks that repeat the headline (the post renders the title itself)."""
+    if not page.headlines:
+        return
+    doomed = [el for el in container.iter() if (block := page.blocks.get(el)) is not None
+              and block.chars <= 300 and fold(block.text) in page.headlines]
+    for el in doomed:
+        _clear_own_text(el)
 
 
 def _drop_header_furniture(container: Element, page: _Page) -> None:
