@@ -48,6 +48,27 @@ ITEM_PIPELINES = {
     "crawler.pipelines.normalize.NormalizePipeline": 200,
     "crawler.pipelines.store.StorePipeline": 300,
 }
+# Optional front matter keys written when known: any of "author", "updated", "tags".
+# The seed post has neither `updated` nor `tags`, so only `author` is on by default.
+POST_OPTIONAL_FIELDS = ["author"]
+
+# The feed of each run: one JSON line per post written (new or updated), under OUTPUT_DIR/_feeds/.
+# https://docs.scrapy.org/en/latest/topics/feed-exports.html
+FEEDS = {
+    "%(output_dir)s/_feeds/%(name)s-%(time)s.jsonl": {
+        "format": "postfeed",
+        "encoding": "utf-8",
+        "fields": [
+            "code", "status", "origin_url", "file", "title", "description", "date", "category", "language",
+            "image", "authors", "content_hash",
+        ],
+        "item_filter": "crawler.exporters.PostFeedFilter",
+        "uri_params": "crawler.exporters.feed_uri_params",
+        "store_empty": False,
+    },
+}
+FEED_EXPORTERS = {"postfeed": "crawler.exporters.PostFeedItemExporter"}
+FEED_STORE_EMPTY = False
 
 # Scrapy defaults we rely on, stated for readers.
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

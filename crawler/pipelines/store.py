@@ -1,0 +1,212 @@
+"""Store pipeline (300): stable code and file per article, render, write new/updated posts, skip unchanged.
+
+Codes never change once stored. A file name owned by another article (in the store, or on disk
+with another origin_url) gets a numbered suffix. A title change renames the post through
+`StateStore.begin_rename` / `finish_pending`, so a run killed mid-way is repaired on the next
+open. A write the disk refuses fails the run: ERROR, `posts/write_errors`, close reason
+`output_error`, and the file on disk stays as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.exporters import JekyllPostExporter, as_article
+from crawler.pipelines import site_profiles
+from crawler.posts.code import make_code
+from crawler.posts.filename import post_filename, with_suffix
+from crawler.posts.frontmatter import OPTIONAL_FIELDS, parse_front_matter
+from crawler.posts.render import content_hash
+from crawler.state import Record, StateError, StateStore, open_state
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+    from crawler.items import Article
+    from crawler.profiles import SiteProfile
+
+logger = logging.getLogger(__name__)
+
+CLOSE_REASON = "output_error"
+DEFAULT_CODE_PREFIX = "ART"
+_MAX_SALT = 1000
+_MAX_SUFFIX = 1000
+_HEAD_BYTES = 64 * 1024
+
+
+class StorePipeline:
+    """Decides new / updated / unchanged against the state store and writes the post files."""
+
+    def __init__(self, crawler: Crawler, profiles: dict[str, SiteProfile]) -> None:
+        self.crawler = crawler
+        self.profiles = profiles
+        settings = crawler.settings
+        self.output_dir = Path(settings.get("OUTPUT_DIR") or "output")
+        optional = tuple(settings.getlist("POST_OPTIONAL_FIELDS", ["author"]))
+        unknown = sorted(set(optional) - set(OPTIONAL_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"setting POST_OPTIONAL_FIELDS: unknown field(s) {', '.join(unknown)} "
+                f"(allowed: {', '.join(OPTIONAL_FIELDS)})"
+            )
+        self.exporter = JekyllPostExporter(self.output_dir, optional_fields=optional)
+        self._store: StateStore | None = None
+        self.failed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler, site_profiles(crawler.settings))
+
+    @property
+    def store(self) -> StateStore:
+        if self._store is None:
+            raise RuntimeError("StorePipeline used before open_spider()")
+        return self._store
+
+    def open_spider(self) -> None:
+        try:
+            self.exporter.start_exporting()
+            self._store = open_state(self.output_dir)
+        except (OSError, StateError) as exc:
+            logger.error("Cannot use the output folder %s: %s", self.output_dir, exc)
+            raise
+
+    def close_spider(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self.exporter.finish_exporting()
+
+    # ------------------------------------------------------------------ per item
+
+    def process_item(self, item: Any) -> Any:
+        if self.failed:
+            raise DropItem(f"{CLOSE_REASON}: not written after an earlier write error", log_level="DEBUG")
+        article = as_article(item)
+        url = article.origin_url or article.url
+        record = self.store.get(url)
+        profile = self.profiles.get(article.site) if article.site else None
+        if article.date is None:
+            raise ValueError(f"{url}: no date; is NormalizePipeline enabled before StorePipeline?")
+        if record is not None and article.date_estimated and record.date:
+            # Keep the date the post already shows, so a re-scrape stays byte-identical.
+            article.date = datetime.fromisoformat(record.date)
+            article.date_estimated = record.date_estimated
+        prefix = profile.code_prefix if profile is not None else DEFAULT_CODE_PREFIX
+        article.code = record.code if record is not None else self._new_code(prefix, article.date, url)
+        zone = profile.timezone if profile is not None else None
+        desired = post_filename(article.date, article.title, url, article.code, zone)
+        article.file = self._choose_file(desired, url, record)
+        text = self.exporter.render(article)
+        article.content_hash = content_hash(text)
+
+        if (
+            record is not None
+            and record.file == article.file
+            and record.content_hash == article.content_hash
+            and self.exporter.path_of(article.file).is_file()
+        ):
+            self.store.touch_checked(url, article.lastmod)
+            article.status = "unchanged"
+        else:
+            self._write(article, url, text, record)
+            article.status = "new" if record is None else "updated"
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"articles/{article.status}")
+        if article is not item:
+            adapter = ItemAdapter(item)
+            for name in ("origin_url", "date", "date_estimated", "code", "file", "status", "content_hash"):
+                with contextlib.suppress(KeyError):  # item classes that do not declare the field
+                    adapter[name] = getattr(article, name)
+        return item
+
+    def _new_code(self, prefix: str, date: datetime, url: str) -> str:
+        for salt in range(_MAX_SALT):
+            code = make_code(prefix, date, url, salt)
+            owner = self.store.code_owner(code)
+            if owner is None or owner == url:
+                if salt:
+                    logger.info("Code collision for %s resolved with salt %d: %s", url, salt, code)
+                return code
+        raise StateError(f"no free code for {url} after {_MAX_SALT} attempts")
+
+    def _choose_file(self, desired: str, url: str, record: Record | None) -> str:
+        """The desired file, or its first numbered variant no other article owns. A known article
+        already on a numbered variant of the desired name keeps it (no churn when the other goes)."""
+        if record is not None and record.file != desired:
+            variants = {with_suffix(desired, n) for n in range(2, _MAX_SUFFIX)}
+            if record.file in variants:
+                return record.file
+        for number in range(1, _MAX_SUFFIX):
+            candidate = with_suffix(desired, number)
+            if self._may_use(candidate, url):
+                return candidate
+        raise StateError(f"no free file name for {url} near {desired}")
+
+    def _may_use(self, file: str, url: str) -> bool:
+        owner = self.store.file_owner(file)
+        if owner is not None:
+            return owner == url
+        path = self.exporter.path_of(file)
+        if not path.exists():
+            return True
+        return _origin_url_on_disk(path) == url
+
+    def _write(self, article: Article, url: str, text: str, record: Record | None) -> None:
+        assert article.file is not None and article.code is not None
+        store = self.store
+        try:
+            if record is not None and record.file != article.file:
+                store.begin_rename(
+                    url, article.file, content_hash=article.content_hash, date=article.date,
+                    date_estimated=article.date_estimated, lastmod=article.lastmod,
+                )
+                try:
+                    self.exporter.write_post(article.file, text)
+                finally:
+                    store.finish_pending(self.output_dir)
+                logger.info("Renamed post %s -> %s", record.file, article.file)
+            else:
+                self.exporter.write_post(article.file, text)
+                store.record(
+                    url, code=article.code, file=article.file, content_hash=article.content_hash,
+                    date=article.date, date_estimated=article.date_estimated, lastmod=article.lastmod,
+                )
+        except OSError as exc:
+            self._fail(article.file, exc)
+
+    def _fail(self, file: str, exc: OSError) -> None:
+        path = self.output_dir / file
+        logger.error("Cannot write post %s: %s", path, exc.strerror or exc)
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("posts/write_errors")
+        if not self.failed:
+            self.failed = True
+            closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))
+            closing.addErrback(self._log_close_failure)
+        raise DropItem(f"{CLOSE_REASON}: {path}: {exc}", log_level="DEBUG") from exc
+
+    @staticmethod
+    def _log_close_failure(failure: Failure) -> None:
+        logger.error("Closing the spider after a write error failed: %s", failure.getErrorMessage())
+
+
+def _origin_url_on_disk(path: Path) -> str | None:
+    """The origin_url in the front matter of an existing post file (None when unreadable or foreign)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(_HEAD_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    meta = parse_front_matter(head)
+    value = meta.get("origin_url") if meta else None
+    return value if isinstance(value, str) else None

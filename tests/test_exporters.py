@@ -1,0 +1,309 @@
+"""Post exporter (atomic files), leftover temp files, the feed filter, the feed exporter and its URI."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import subprocess
+import sys
+import types
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import yaml
+from scrapy.utils.test import get_crawler
+
+from crawler import exporters
+from crawler.exporters import (
+    TEMP_PREFIX,
+    JekyllPostExporter,
+    PostFeedFilter,
+    PostFeedItemExporter,
+    clean_temp_files,
+    feed_uri_params,
+    write_atomic,
+)
+from crawler.items import Article
+from crawler.posts.frontmatter import split_front_matter
+from crawler.posts.render import render_content
+from tests.conftest import ROOT
+
+URL = "https://www.phnompenhpost.com/lifestyle/kampots-salt-pepper-festival-returns-kampotfest-expects-20000-visitors"
+STAND_IN = r'''
+def _install_escape_markdown_stand_in():
+    """crawler.extract.markdown (another helper's) may not have escape_markdown yet: stand in only then."""
+    import re, sys, types
+    try:
+        from crawler.extract.markdown import escape_markdown  # noqa: F401
+        return
+    except ImportError:
+        pass
+    try:
+        import crawler.extract.markdown as module
+    except ImportError:
+        module = types.ModuleType("crawler.extract.markdown")
+        sys.modules["crawler.extract.markdown"] = module
+    module.escape_markdown = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+'''
+
+
+@pytest.fixture(autouse=True)
+def escape_markdown_available(monkeypatch):
+    try:
+        from crawler.extract.markdown import escape_markdown  # noqa: F401
+    except ImportError:
+        try:
+            import crawler.extract.markdown as module
+        except ImportError:
+            module = types.ModuleType("crawler.extract.markdown")
+            monkeypatch.setitem(sys.modules, "crawler.extract.markdown", module)
+        stand_in = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)  # noqa: E731
+        monkeypatch.setattr(module, "escape_markdown", stand_in, raising=False)
+
+
+def article(**changes) -> Article:
+    values = {
+        "url": URL, "origin_url": URL,
+        "title": 'Kampot\'s "Salt & Pepper" festival returns: #KampotFest expects 20,000 visitors',
+        "description": "Organisers expect 20,000 visitors: {{ not liquid here }} — “quoted” & more",
+        "image": "https://pppenglish.sgp1.digitaloceanspaces.com/image/main/202410/kampot.jpg",
+        "image_caption": "Salt fields near Kampot town. Supplied",
+        "body": "The festival returns.\u00a0\n\n**Programme**\n\nMusic {% raw %} and food.",
+        "category": "LIFESTYLE", "language": "en", "authors": ["Post Staff"],
+        "date": datetime(2024, 10, 19, 9, 45, 5, tzinfo=UTC), "code": "ART2410190945ABC123",
+        "file": "_posts/2024-10-19-kampots-salt-pepper-festival-returns-kampotfest-expects-20000-visitors.md",
+    }
+    values.update(changes)
+    return Article(**values)
+
+
+def test_round_trip_render_write_load(tmp_path):
+    exporter = JekyllPostExporter(tmp_path)
+    exporter.start_exporting()
+    item = article()
+    path = exporter.export_item(item)
+    assert path == tmp_path / item.file
+    text = path.read_bytes().decode("utf-8")
+    front, content = split_front_matter(text)
+    assert yaml.safe_load(front) == {
+        "layout": "post", "code": item.code, "origin_url": URL, "image": item.image, "title": item.title,
+        "description": item.description, "category": "LIFESTYLE", "language": "en", "date": item.date,
+        "author": "Post Staff", "render_with_liquid": False,
+    }
+    assert content == render_content(item)
+    assert not text.endswith("\n")
+    assert [p.name for p in (tmp_path / "_posts").iterdir()] == [Path(item.file).name]
+
+
+def test_export_item_names_the_file_when_the_item_has_none(tmp_path):
+    exporter = JekyllPostExporter(tmp_path, optional_fields=())
+    path = exporter.export_item(article(file=None))
+    assert path.relative_to(tmp_path).as_posix() == (
+        "_posts/2024-10-19-kampots-salt-pepper-festival-returns-kampotfest-expects-20000-visitors.md")
+    assert "author:" not in path.read_text(encoding="utf-8")
+
+
+def test_export_item_accepts_dict_items(tmp_path):
+    item = vars(article())
+    path = JekyllPostExporter(tmp_path).export_item(dict(item))
+    assert path.read_text(encoding="utf-8").startswith("---\nlayout: post\n")
+
+
+@pytest.mark.parametrize("file", ["../x.md", "/tmp/x.md", "_posts/../../x.md", "other/x.md", "_posts/.hidden.md",
+                                  "_posts", "_posts/../_posts/x.md"])
+def test_post_paths_outside_posts_are_refused(tmp_path, file):
+    with pytest.raises(ValueError, match="refusing"):
+        JekyllPostExporter(tmp_path).write_post(file, "x")
+    assert not any(tmp_path.rglob("x.md"))
+
+
+def _fail_on(monkeypatch, name: str, target) -> None:
+    def boom(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(target, name, boom)
+
+
+@pytest.mark.parametrize(("target", "name"), [(os, "fsync"), (Path, "replace")])
+def test_a_failure_mid_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch, target, name):
+    path = tmp_path / "post.md"
+    path.write_bytes(b"old content")
+    before = path.stat()
+    _fail_on(monkeypatch, name, target)
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(path, b"new content that never lands")
+    monkeypatch.undo()
+    assert path.read_bytes() == b"old content"
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["post.md"]
+
+
+def test_a_failure_while_writing_bytes_leaves_no_temp_file(tmp_path, monkeypatch):
+    real_fdopen = os.fdopen
+
+    class Exploding:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, data):
+            self.fh.write(data[:3])
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(exporters.os, "fdopen", lambda fd, mode: Exploding(real_fdopen(fd, mode)))
+    with pytest.raises(OSError, match="Input/output"):
+        write_atomic(tmp_path / "new.md", b"abcdef")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_replaces_content(tmp_path):
+    path = tmp_path / "post.md"
+    path.write_bytes(b"old")
+    write_atomic(path, "nouveau – ភ្នំពេញ".encode())
+    assert path.read_text(encoding="utf-8") == "nouveau – ភ្នំពេញ"
+    assert [p.name for p in tmp_path.iterdir()] == ["post.md"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftover_temp_files_are_cleaned_on_start(tmp_path):
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    dead = posts / f"{TEMP_PREFIX}{_dead_pid()}-0a1b2c3d-2024-10-18-x.md"
+    live = posts / f"{TEMP_PREFIX}{os.getpid()}-0a1b2c3d-2024-10-18-y.md"
+    old_live = posts / f"{TEMP_PREFIX}{os.getpid()}-ffff0000-2024-10-18-z.md"
+    odd = posts / f"{TEMP_PREFIX}garbage"
+    keep = [posts / ".gitkeep", posts / "2024-10-18-real.md"]
+    for path in (dead, live, old_live, odd, *keep):
+        path.write_text("x")
+    os.utime(old_live, (0, 0))
+    JekyllPostExporter(tmp_path).start_exporting()
+    assert sorted(p.name for p in posts.iterdir()) == sorted([live.name, *(p.name for p in keep)])
+    assert clean_temp_files(tmp_path / "missing") == 0
+
+
+@pytest.mark.parametrize(("status", "accepted"), [("new", True), ("updated", True), ("unchanged", False),
+                                                  (None, False)])
+def test_feed_filter(status, accepted):
+    feed_filter = PostFeedFilter({"item_classes": []})
+    assert feed_filter.accepts(article(status=status)) is accepted
+    assert feed_filter.accepts({"status": status}) is accepted
+
+
+FEED_FIELDS = ["code", "status", "origin_url", "file", "title", "description", "date", "category", "language",
+               "image", "authors", "content_hash"]
+
+
+def test_feed_exporter_writes_the_fields_in_order_with_post_style_dates():
+    buffer = BytesIO()
+    exporter = PostFeedItemExporter(buffer, fields_to_export=FEED_FIELDS, encoding="utf-8")
+    exporter.start_exporting()
+    exporter.export_item(article(status="new", content_hash="ab" * 32, image=None))
+    exporter.finish_exporting()
+    line = buffer.getvalue().decode("utf-8")
+    assert line.endswith("\n") and line.count("\n") == 1
+    data = json.loads(line)
+    assert list(data) == FEED_FIELDS
+    assert data["date"] == "2024-10-19T09:45:05.000Z"
+    assert data["image"] is None and data["authors"] == ["Post Staff"]
+    assert "body" not in data
+    assert "“quoted”" in line  # UTF-8, not \u escapes
+
+
+def test_feed_uri_params_follow_output_dir(tmp_path):
+    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path / "out")})
+
+    class FakeSpider:
+        pass
+
+    spider = FakeSpider()
+    spider.crawler = crawler
+    params = feed_uri_params({"name": "phnompenhpost", "time": "2024-10-18T03-58-50+00-00"}, spider)
+    assert params["output_dir"] == str((tmp_path / "out").resolve())
+    assert params["name"] == "phnompenhpost"
+
+
+RUN_SCRIPT = STAND_IN + r'''
+_install_escape_markdown_stand_in()
+import sys
+from scrapy.cmdline import execute
+execute(["scrapy", "runspider", sys.argv[1], *sys.argv[2:]])
+'''
+
+SPIDER = '''
+from datetime import datetime, timezone
+import scrapy
+from crawler.items import Article
+
+
+class FeedCheckSpider(scrapy.Spider):
+    name = "feedcheck"
+
+    async def start(self):
+        for slug, title, published in [
+            ("first-story", "First story", datetime(2024, 10, 18, 10, 58, 50)),
+            ("second-story", "Second story", datetime(2024, 10, 19, 7, 0, 0)),
+        ]:
+            yield Article(url="https://www.phnompenhpost.com/national/" + slug, title=title,
+                          body=TITLE_BODY + title, published=published, site="phnompenhpost",
+                          authors=["Post Staff"])
+        yield Article(url="https://www.phnompenhpost.com/national", page_type="listing")
+'''
+
+
+def _run_spider(tmp_path: Path, output: Path, body: str) -> subprocess.CompletedProcess[str]:
+    spider = tmp_path / "feedcheck_spider.py"
+    spider.write_text(SPIDER.replace("TITLE_BODY", repr(body)), encoding="utf-8")
+    runner = tmp_path / "run.py"
+    runner.write_text(RUN_SCRIPT, encoding="utf-8")
+    overrides = {
+        "OUTPUT_DIR": str(output), "SPIDER_LOADER_CLASS": "scrapy.spiderloader.SpiderLoader", "SPIDER_MODULES": "",
+        "EXTENSIONS": "{}", "LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": "False",
+    }
+    args = [arg for key, value in overrides.items() for arg in ("-s", f"{key}={value}")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, str(runner), str(spider), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_a_real_run_writes_posts_and_a_feed_of_what_it_wrote(tmp_path):
+    """`scrapy runspider` with the project settings: pipelines, post files, FEEDS, uri_params, filter."""
+    output = tmp_path / "out"
+    first = _run_spider(tmp_path, output, "Body of ")
+    assert first.returncode == 0, first.stderr
+    posts = sorted(p.relative_to(output).as_posix() for p in (output / "_posts").iterdir())
+    assert posts == ["_posts/2024-10-18-first-story.md", "_posts/2024-10-19-second-story.md"]
+    feeds = list((output / "_feeds").iterdir())
+    assert len(feeds) == 1 and re.fullmatch(r"feedcheck-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", feeds[0].name)
+    lines = [json.loads(line) for line in feeds[0].read_text(encoding="utf-8").splitlines()]
+    assert [(d["status"], d["file"]) for d in lines] == [("new", p) for p in posts]
+    assert lines[0]["date"] == "2024-10-18T03:58:50.000Z"  # naive page time in Asia/Phnom_Penh
+    assert lines[0]["category"] == "NATIONAL" and lines[0]["description"] == "Body of First story"
+    assert "Dropped https://www.phnompenhpost.com/national: listing" in first.stderr
+    mtimes = {p: (output / p).stat().st_mtime_ns for p in posts}
+    os.utime(feeds[0], (0, 0))
+
+    second = _run_spider(tmp_path, output, "Body of ")  # nothing changed: no rewrite, no feed file
+    assert second.returncode == 0, second.stderr
+    assert {p: (output / p).stat().st_mtime_ns for p in posts} == mtimes
+    assert list((output / "_feeds").iterdir()) == feeds
+    assert "'articles/unchanged': 2" in second.stderr
+
+    third = _run_spider(tmp_path, output, "New body of ")
+    assert third.returncode == 0, third.stderr
+    newest = max((output / "_feeds").iterdir(), key=lambda p: p.stat().st_mtime)
+    statuses = [json.loads(line)["status"] for line in newest.read_text(encoding="utf-8").splitlines()]
+    assert statuses == ["updated", "updated"]
