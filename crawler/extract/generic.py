@@ -98,7 +98,7 @@ class _Page:
     """Measurements of the working copy of a page."""
 
     root: Element
-    blocks: dict[Element, _Block]
+    blocks: dict[Element, _Block] = field(default_factory=dict)
     title_links: set[Element] = field(default_factory=set)
     chrome: set[Element] = field(default_factory=set)
     raw_good: dict[Element, float] = field(default_factory=dict)
@@ -106,17 +106,45 @@ class _Page:
     chars: dict[Element, float] = field(default_factory=dict)
     links: dict[Element, float] = field(default_factory=dict)
     headlines: set[str] = field(default_factory=set)
+    elements: list[Element] = field(default_factory=list)
+    """Every element in document order (keeps lxml's proxies alive, so identities stay stable)."""
+    index: dict[Element, int] = field(default_factory=dict)
+    """Position of each element in `elements`."""
+    parents: list[int] = field(default_factory=list)
+    """Index in `elements` of each element's parent (-1 for the root)."""
+
+    def __post_init__(self) -> None:
+        self.elements = list(self.root.iter())
+        self.index = {el: i for i, el in enumerate(self.elements)}
+        self.parents = [self.index.get(el.getparent(), -1) for el in self.elements]
+        self.parents[0] = -1
+
+    def sums(self, values: dict[Element, float] | dict[Element, int]) -> dict[Element, float]:
+        """For every element, the sum of `values` over it and its descendants."""
+        totals = [0.0] * len(self.elements)
+        index = self.index
+        for el, value in values.items():
+            i = index.get(el)
+            if i is not None:
+                totals[i] += value
+        parents = self.parents
+        for i in range(len(totals) - 1, 0, -1):
+            totals[parents[i]] += totals[i]
+        return dict(zip(self.elements, totals, strict=True))
 
 
 def find_main_content(doc: Document) -> Element | None:
     """Return a detached, cleaned copy of the element holding the article, or None."""
     body = doc.tree.find("body")
     root: Element = copy.deepcopy(body if body is not None else doc.tree)
-    controls = _preclean(root)
-    page = _measure(root, doc.url)
-    page.chars = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items()})
-    page.links = _subtree_sums(root, {el: b.link for el, b in page.blocks.items()})
-    page.raw_good = _subtree_sums(root, {el: b.chars for el, b in page.blocks.items() if b.good})
+    everything = list(root.iter())  # one lxml proxy per element, kept alive while the page is built
+    controls = _preclean(root, everything)
+    page = _Page(root)
+    del everything
+    _measure(page, doc.url)
+    page.chars = page.sums({el: b.chars for el, b in page.blocks.items()})
+    page.links = page.sums({el: b.link for el, b in page.blocks.items()})
+    page.raw_good = page.sums({el: b.chars for el, b in page.blocks.items() if b.good})
     total_good = page.raw_good.get(root, 0)
     if total_good < MIN_ARTICLE_CHARS:
         return None
@@ -210,18 +238,19 @@ def _choose(page: _Page) -> Element | None:
             weights[el] = -block.chars
         else:
             weights[el] = -0.3 * block.chars
-    values = _subtree_sums(page.root, weights)
+    values = page.sums(weights)
     best = max(values, key=values.__getitem__)
-    page.goods = _subtree_sums(page.root, good)
+    page.goods = page.sums(good)
     if page.goods.get(best, 0) < MIN_ARTICLE_CHARS:
         return None
     return best
 
 
-def _preclean(root: Element) -> list[Element]:
+def _preclean(root: Element, everything: list[Element]) -> list[Element]:
     """Drop comments, processing instructions, junk elements and hidden elements; return the parents
     of the form controls that were dropped (newsletter, login and comment boxes are built around them)."""
-    doomed = [el for el in root.iter() if not isinstance(el.tag, str) or el.tag in JUNK_TAGS or _is_hidden(el)]
+    doomed = [el for el in everything if el is not root and (
+        not isinstance(el.tag, str) or el.tag in JUNK_TAGS or _is_hidden(el))]
     controls = [el.getparent() for el in doomed if el.tag in _CONTROL_TAGS and el.getparent() is not None]
     for el in doomed:
         _drop(el)
@@ -253,9 +282,10 @@ def _is_hidden(el: Element) -> bool:
     return False
 
 
-def _measure(root: Element, url: str) -> _Page:
+def _measure(page: _Page, url: str) -> None:
     """Own text of every block element (text directly in it or in its inline descendants) and the
     blocks that are one internal link (teaser titles)."""
+    root = page.root
     stack: list[Element] = []
     texts: dict[Element, list[str]] = {}
     links: dict[Element, int] = {}
@@ -290,7 +320,7 @@ def _measure(root: Element, url: str) -> _Page:
         text = " ".join(" ".join(parts).split())
         if text:
             blocks[el] = _Block(len(text), min(links.get(el, 0), len(text)), text)
-    page = _Page(root, blocks)
+    page.blocks = blocks
     host = _host(url)
     for anchor, block_el in anchors:
         block = blocks.get(block_el)
@@ -298,7 +328,6 @@ def _measure(root: Element, url: str) -> _Page:
             continue
         if _is_internal(anchor.get("href"), host, url):
             page.title_links.add(block_el)
-    return page
 
 
 def _host(url: str) -> str:
@@ -319,18 +348,6 @@ def _is_internal(href: str | None, host: str, url: str) -> bool:
     other = parts.hostname.lower().removeprefix("www.")
     return (other == host or other.endswith("." + host) or host.endswith("." + other)) and \
         parts.path != urlsplit(url).path
-
-
-def _subtree_sums(root: Element, values: dict[Element, float] | dict[Element, int]) -> dict[Element, float]:
-    """For every element, the sum of `values` over it and its descendants (iterative, post-order)."""
-    sums: dict[Element, float] = {}
-    for el in reversed(list(root.iter())):
-        total = sums.get(el, 0.0) + values.get(el, 0)
-        sums[el] = total
-        parent = el.getparent()
-        if parent is not None and el is not root:
-            sums[parent] = sums.get(parent, 0.0) + total
-    return sums
 
 
 def _chrome_elements(page: _Page, total_good: float) -> set[Element]:
@@ -361,9 +378,9 @@ def _teaser_cards(page: _Page) -> list[Element]:
     A card starts with its title or a short line (kicker, date), not with article text, and holds at
     most two paragraphs; at least MIN_CARDS such siblings make a teaser list.
     """
-    titles = _subtree_sums(page.root, dict.fromkeys(page.title_links, 1))
+    titles = page.sums(dict.fromkeys(page.title_links, 1))
     chars = page.chars
-    good_blocks = _subtree_sums(page.root, {el: 1 for el, b in page.blocks.items() if b.good})
+    good_blocks = page.sums({el: 1 for el, b in page.blocks.items() if b.good})
     cards: list[Element] = []
     for parent in page.root.iter():
         if len(parent) < MIN_CARDS:
