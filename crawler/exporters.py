@@ -160,7 +160,11 @@ class JekyllPostExporter(BaseItemExporter):
     def remove_post(self, file: str) -> None:
         self.path_of(file).unlink(missing_ok=True)
 
-    def export_item(self, item: Any) -> Path:
+    def export_item(self, item: Any) -> None:
+        """BaseItemExporter API: render and write one item (see `write_item`)."""
+        self.write_item(item)
+
+    def write_item(self, item: Any) -> Path:
         """Render and write one item (its `file`, else the name made from its date and title, in UTC)."""
         article = as_article(item)
         if article.date is None or not article.code:

@@ -85,7 +85,7 @@ def test_round_trip_render_write_load(tmp_path):
     exporter = JekyllPostExporter(tmp_path)
     exporter.start_exporting()
     item = article()
-    path = exporter.export_item(item)
+    path = exporter.write_item(item)
     assert path == tmp_path / item.file
     text = path.read_bytes().decode("utf-8")
     front, content = split_front_matter(text)
@@ -101,7 +101,7 @@ def test_round_trip_render_write_load(tmp_path):
 
 def test_export_item_names_the_file_when_the_item_has_none(tmp_path):
     exporter = JekyllPostExporter(tmp_path, optional_fields=())
-    path = exporter.export_item(article(file=None))
+    path = exporter.write_item(article(file=None))
     assert path.relative_to(tmp_path).as_posix() == (
         "_posts/2024-10-19-kampots-salt-pepper-festival-returns-kampotfest-expects-20000-visitors.md")
     assert "author:" not in path.read_text(encoding="utf-8")
@@ -109,7 +109,10 @@ def test_export_item_names_the_file_when_the_item_has_none(tmp_path):
 
 def test_export_item_accepts_dict_items(tmp_path):
     item = vars(article())
-    path = JekyllPostExporter(tmp_path).export_item(dict(item))
+    path = JekyllPostExporter(tmp_path).write_item(dict(item))
+    assert path.read_text(encoding="utf-8").startswith("---\nlayout: post\n")
+    path.unlink()
+    JekyllPostExporter(tmp_path).export_item(dict(item))  # the BaseItemExporter entry point
     assert path.read_text(encoding="utf-8").startswith("---\nlayout: post\n")
 
 

@@ -533,3 +533,12 @@ def test_copying_articles_between_runs_is_not_needed(tmp_path):
         a = run(raw())
         b = run(replace(raw()))
         assert (a.file, a.code, a.content_hash) == (b.file, b.code, b.content_hash)
+
+
+def test_an_unreadable_stored_date_is_not_reused(tmp_path):
+    with StateStore.open(state_path(tmp_path / "out")) as store:
+        store.record(URL, code="ART2410180358AAAAAA", file=SEED_FILE, content_hash="h", date="18 Oct 2024")
+    with Run(tmp_path) as run:
+        item = run(raw(published=None))
+        assert item.date_estimated and item.date == NOW.replace(microsecond=987000)
+        assert (item.code, item.status) == ("ART2410180358AAAAAA", "updated")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -97,9 +97,10 @@ class StorePipeline:
         profile = self.profiles.get(article.site) if article.site else None
         if article.date is None:
             raise ValueError(f"{url}: no date; is NormalizePipeline enabled before StorePipeline?")
-        if record is not None and article.date_estimated and record.date:
+        stored_date = _parse_date(record.date) if record is not None else None
+        if record is not None and article.date_estimated and stored_date is not None:
             # Keep the date the post already shows, so a re-scrape stays byte-identical.
-            article.date = datetime.fromisoformat(record.date)
+            article.date = stored_date
             article.date_estimated = record.date_estimated
         prefix = profile.code_prefix if profile is not None else DEFAULT_CODE_PREFIX
         article.code = record.code if record is not None else self._new_code(prefix, article.date, url)
@@ -198,6 +199,17 @@ class StorePipeline:
     @staticmethod
     def _log_close_failure(failure: Failure) -> None:
         logger.error("Closing the spider after a write error failed: %s", failure.getErrorMessage())
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    """A stored UTC date; None when missing or not a date (a hand-edited post, say)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _origin_url_on_disk(path: Path) -> str | None:
