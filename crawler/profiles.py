@@ -29,8 +29,8 @@ class ProfileError(ValueError):
     def __init__(self, file: str | Path, field: str, problem: str) -> None:
         self.file = str(file)
         self.field = field
-        self.problem = problem
-        super().__init__(f"{self.file}: field '{field}': {problem}")
+        self.problem = " ".join(problem.split())  # one line, whatever the cause says
+        super().__init__(f"{self.file}: field '{field}': {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Discovery:
     listings: tuple[str, ...] = ()
     """Section listing paths; their pagination is followed."""
     next_page: tuple[str, ...] = ("link[rel=next]", "a[rel=next]")
-    """CSS selectors of the next-page link on a listing."""
+    """CSS selectors of the next-page link on a listing, tried in order: elements (their href is
+    followed) or a `::attr(name)` selector."""
     max_pages: int = 50
     """Upper bound on pages followed per listing."""
 
@@ -187,13 +188,37 @@ class _Reader:
         return value
 
 
-def _check_css(selector: str, fail: Callable[[str], ProfileError]) -> None:
+def _check_css(selector: str, fail: Callable[[str], ProfileError], *, pseudo_elements: bool = False) -> None:
+    """Refuse a selector cssselect cannot compile; `pseudo_elements` allows parsel's `::attr(name)`."""
     from cssselect import GenericTranslator, SelectorError
 
+    translator: GenericTranslator = GenericTranslator()
+    if pseudo_elements:
+        from parsel.csstranslator import HTMLTranslator
+
+        translator = HTMLTranslator()
     try:
-        GenericTranslator().css_to_xpath(selector)
+        translator.css_to_xpath(selector)
     except SelectorError as exc:
         raise fail(f"invalid CSS selector {selector!r}: {exc}") from None
+
+
+def _check_source(value: str, host: str, domains: tuple[str, ...], fail: Callable[[str], ProfileError]) -> None:
+    """A discovery source is a path on the site (`/sitemap.xml`) or an absolute URL on one of its domains."""
+    if value.startswith("/") and not value.startswith("//"):
+        return
+    parts = urlsplit(value)
+    source_host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not source_host:
+        raise fail(f"must be a path starting with '/' or an http(s) URL, got {value!r}")
+    if not any(source_host == d or source_host.endswith("." + d) for d in (*domains, host)):
+        raise fail(f"{value!r} is not on the site's domains ({', '.join(domains)})")
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
 
 
 def load_profile(path: Path) -> SiteProfile:
@@ -207,7 +232,7 @@ def load_profile(path: Path) -> SiteProfile:
     except (OSError, UnicodeDecodeError) as exc:
         raise r.fail("(file)", f"cannot be read: {exc}") from None
     except yaml.YAMLError as exc:
-        raise r.fail("(file)", f"is not valid YAML: {exc}") from None
+        raise r.fail("(file)", f"is not valid YAML: {_yaml_problem(exc)}") from None
     data = r.mapping(data, "", _TOP_KEYS)
 
     name = r.string(data, "name", "name", required=True)
@@ -273,11 +298,17 @@ def load_profile(path: Path) -> SiteProfile:
         raise r.fail("discovery.max_pages", f"must be a whole number from 1 to 10000, got {max_pages!r}")
     next_page = r.strings(disc, "next_page", "discovery.next_page") or Discovery.next_page
     for i, sel in enumerate(next_page):
-        r.css(sel, f"discovery.next_page[{i}]")
+        _check_css(sel, lambda problem, i=i: r.fail(f"discovery.next_page[{i}]", problem), pseudo_elements=True)
+    sources: dict[str, tuple[str, ...]] = {}
+    for key in ("sitemaps", "feeds", "listings"):
+        sources[key] = r.strings(disc, key, f"discovery.{key}")
+        for i, value in enumerate(sources[key]):
+            where = f"discovery.{key}[{i}]"
+            _check_source(value, parts.hostname or "", domains, lambda problem, n=where: r.fail(n, problem))
     discovery = Discovery(
-        sitemaps=r.strings(disc, "sitemaps", "discovery.sitemaps"),
-        feeds=r.strings(disc, "feeds", "discovery.feeds"),
-        listings=r.strings(disc, "listings", "discovery.listings"),
+        sitemaps=sources["sitemaps"],
+        feeds=sources["feeds"],
+        listings=sources["listings"],
         next_page=next_page,
         max_pages=max_pages,
     )
