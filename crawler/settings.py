@@ -33,14 +33,38 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
-# Failures: retry transient errors with backoff, bound sizes and time.
+# Failures: retry transient errors with exponential backoff, bound sizes and time.
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry; doubles per attempt (crawler.middlewares)
+RETRY_BACKOFF_MAX = 60.0  # cap, also for a server's Retry-After
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # a sitemap may be 50 MB uncompressed (sitemaps.org)
 REDIRECT_MAX_TIMES = 10
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+# Run safety and reporting (crawler/extensions): one run per OUTPUT_DIR, a summary line and a JSON
+# stats file per run (OUTPUT_DIR/.crawler/runs/), a progress line every PROGRESS_INTERVAL seconds.
+EXTENSIONS = {
+    "crawler.extensions.lock.RunLock": 10,
+    "crawler.extensions.summary.RunSummary": 20,
+}
+RUN_LOCK_ENABLED = True
+PROGRESS_INTERVAL = 60.0
+LOGSTATS_INTERVAL = 60.0
+# The run fails (exit status 1) when more than this share of the article pages fetched (HTTP 200)
+# held no article: what a site redesign looks like. 1.0 turns the check off.
+ARTICLES_MISSING_MAX_RATIO = 0.2
+# No listening consoles in scheduled runs: the telnet console and Scrapy's remote-control HTTP server
+# (which runs code sent to it and writes job files into the user's home folder) are off.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 # Output.
 ITEM_PIPELINES = {

@@ -1,0 +1,11 @@
+"""Project commands (COMMANDS_MODULE): `crawl` with a meaningful exit status, `list` with readable errors.
+
+Exit statuses of `scrapy crawl`: 0 healthy run; 1 the run failed (did not finish, an ERROR was
+logged, or too many article pages held no article); 2 bad usage or configuration (unknown spider,
+bad spider argument, bad site profile); 3 another run holds the output folder's lock.
+"""
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3

@@ -1,0 +1,1 @@
+"""Run safety extensions: one run per output folder (lock), the run summary, stats file and progress."""

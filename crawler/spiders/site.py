@@ -1,0 +1,304 @@
+"""SiteSpider: crawl one news site from its profile (sitemaps, feeds, paginated listings), incrementally.
+
+A run has two phases. Discovery fetches the profile's sitemaps, feeds and listing pages and
+collects candidate article URLs (canonical, without tracking parameters, aliases resolved) with the
+newest date any source reported. When discovery is done (the spider goes idle), each candidate is
+checked against the article store: new articles and articles whose reported date is newer than
+the stored one are fetched; everything else costs nothing. Collecting first means an article that a
+feed and a sitemap both list is judged by its newest date, so an unchanged site is not re-fetched.
+
+The loader (crawler.spiderloader) makes one subclass per profile, with `name` and `profile` set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.discovery.feeds import parse_feed
+from crawler.discovery.links import parse_datetime
+from crawler.discovery.listings import parse_listing
+from crawler.discovery.sitemaps import parse_sitemap
+from crawler.extract.urls import to_mirror, to_origin
+from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url
+from crawler.state import Record, StateStore, state_path
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+    from crawler.profiles import SiteProfile
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_since(value: str | None, profile: SiteProfile) -> datetime | None:
+    """`-a since=YYYY-MM-DD`: midnight of that day in the site's time zone."""
+    if value is None:
+        return None
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise SpiderArgumentError(f"since must be a date as YYYY-MM-DD, got {value!r}") from None
+    return datetime.combine(day, time(0), tzinfo=profile.timezone)
+
+
+def parse_flag(name: str, value: str | None) -> bool:
+    """`-a full=1`: 1/true/yes/on or 0/false/no/off."""
+    if value is None:
+        return False
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise SpiderArgumentError(f"{name} must be 1 or 0 (or true/false), got {value!r}")
+
+
+def is_stale(lastmod: datetime | None, record: Record) -> bool:
+    """Whether a stored article must be fetched again because discovery reports a newer date.
+
+    The stored lastmod is what discovery said when the post was last written; without one, the
+    time the post was written stands in (a page modified before we fetched it is not newer).
+    """
+    if lastmod is None:
+        return False
+    stored = parse_datetime(record.lastmod) or parse_datetime(record.last_written)
+    return stored is None or lastmod > stored
+
+
+class SiteSpider(NewsSpider):
+    """Profile-driven incremental crawl of one site. Arguments: base_url, since, full."""
+
+    profile: ClassVar[SiteProfile | None] = None
+    allowed_arguments = ("base_url", "since", "full")
+
+    def __init__(
+        self, base_url: str | None = None, since: str | None = None, full: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        if self.profile is None:
+            raise SpiderArgumentError(f"spider {self.name!r} has no site profile (crawler/sites/{self.name}.yaml)")
+        self.base_url = check_base_url(base_url)
+        self.since = parse_since(since, self.profile)
+        self.full = parse_flag("full", full)
+        self.allowed_domains = list(self.profile.domains)
+        if self.base_url:
+            self.allowed_domains.append(urlsplit(self.base_url).hostname or "")
+        self._candidates: dict[str, datetime | None] = {}
+        self._store: StateStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        return spider
+
+    @property
+    def site(self) -> SiteProfile:
+        assert self.profile is not None
+        return self.profile
+
+    # ------------------------------------------------------------------ URL mapping
+
+    def origin_url_of(self, fetched_url: str, meta: Mapping[str, Any]) -> str:
+        return to_origin(fetched_url, self.site, self.base_url)
+
+    def fetch_url_of(self, url: str, meta: Mapping[str, Any]) -> str:
+        return to_mirror(url, self.site, self.base_url)
+
+    def profile_for(self, url: str) -> SiteProfile | None:
+        return self.site
+
+    # ------------------------------------------------------------------ stores
+
+    def _open_store(self) -> None:
+        path = state_path(self.output_dir)
+        if self._store is None and path.exists():
+            self._store = StateStore.open(path)
+
+    def close_stores(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def is_known(self, key: str) -> bool:
+        """Stored, or remembered as dead."""
+        if self._store is not None and self._store.known(key):
+            return True
+        return self.memory.dead_since(key) is not None
+
+    def fetch_reason(self, key: str, lastmod: datetime | None) -> str | None:
+        """Why an article must be fetched (`new`, `changed`, `revived`, `full`), or None to skip it."""
+        if self.full:
+            return "full"
+        record = self._store.get(key) if self._store is not None else None
+        if record is None:
+            dead = self.memory.dead_since(key)
+            if dead is None:
+                return "new"
+            return "revived" if lastmod is not None and lastmod > dead else None
+        return "changed" if is_stale(lastmod, record) else None
+
+    def should_follow(self, key: str, meta: Mapping[str, Any]) -> bool:
+        reason = self.fetch_reason(key, meta.get("lastmod"))
+        if reason is None:
+            self.count("discovery/skipped_known")
+        return reason is not None
+
+    # ------------------------------------------------------------------ phase 1: discovery
+
+    async def start(self) -> AsyncIterator[Any]:
+        self._open_store()
+        state = getattr(self, "state", None)  # set by Scrapy's SpiderState extension when JOBDIR is used
+        if isinstance(state, dict):
+            self._candidates = state.setdefault("candidates", {})
+        discovery = self.site.discovery
+        if not (discovery.sitemaps or discovery.feeds or discovery.listings):
+            self.logger.error("Profile %s lists no sitemaps, feeds or listings to discover from", self.site.source)
+            return
+        self.logger.info(
+            "Discovering %s%s%s", self.site.origin,
+            f" from mirror {self.base_url}" if self.base_url else "",
+            " (full backfill)" if self.full else (f" since {self.since:%Y-%m-%d}" if self.since else ""),
+        )
+        for path in discovery.sitemaps:
+            yield self._sitemap_request(path)
+        for path in discovery.feeds:
+            yield self._discovery_request(path, self.parse_feed)
+        for path in discovery.listings:
+            yield self._discovery_request(path, self.parse_listing, page=1)
+
+    def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request:
+        origin = urljoin(self.site.origin + "/", url)
+        return Request(self.fetch_url_of(origin, meta), callback=callback, errback=self.discovery_failed, meta=meta)
+
+    def _sitemap_request(self, url: str) -> Request:
+        # Sitemaps may be far bigger than a page (50 MB uncompressed): their own size limit.
+        return self._discovery_request(url, self.parse_sitemap, download_maxsize=self.sitemap_max_bytes)
+
+    @property
+    def sitemap_max_bytes(self) -> int:
+        return self.settings.getint("SITEMAP_MAX_BYTES", 50 * 1024 * 1024)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        sitemap = parse_sitemap(response.body, max_bytes=self.sitemap_max_bytes)
+        self.count("discovery/sitemaps")
+        if sitemap.kind == "sitemapindex":
+            for link in sitemap.links:
+                if self.since is not None and link.lastmod is not None and link.lastmod < self.since:
+                    self.count("discovery/sitemaps_skipped_since")
+                    continue
+                yield self._sitemap_request(link.url)
+        elif sitemap.kind in ("urlset", "text"):
+            for link in sitemap.links:
+                self.offer(link.url, link.lastmod, "sitemap")
+        else:
+            self.count("discovery/failed")
+            self.logger.error("%s is not a sitemap (Content-Type %s)", response.url, _content_type(response))
+
+    def parse_feed(self, response: Response) -> None:
+        feed = parse_feed(response.body, self.origin_url_of(response.url, response.meta))
+        self.count("discovery/feeds")
+        if feed.kind == "unknown":
+            self.count("discovery/failed")
+            self.logger.error("%s is not an RSS or Atom feed (Content-Type %s)", response.url, _content_type(response))
+        for link in feed.links:
+            self.offer(link.url, link.lastmod, "feed")
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        page = int(response.meta.get("page", 1))
+        self.count("discovery/listing_pages")
+        listing = parse_listing(getattr(response, "text", ""), response.url, self.site.discovery.next_page)
+        keys = []
+        for link in listing.links:
+            key = self.key_of(self.origin_url_of(link, response.meta))
+            if self.site.is_article_url(key):
+                keys.append(key)
+                self.offer(key, None, "listing")
+        unknown = [key for key in keys if not self.is_known(key)]
+        if not keys:
+            self.count("discovery/listing_empty")
+            self.logger.warning("Listing page %s links no article (stopping its pagination)", response.url)
+        elif not unknown and not self.full:
+            self.count("discovery/listing_stopped_known")
+            self.logger.debug("Listing page %s: all %d articles known, not paging further", response.url, len(keys))
+        elif page >= self.site.discovery.max_pages:
+            self.count("discovery/listing_max_pages")
+            self.logger.info("Listing page %s is page %d, the profile's max_pages", response.url, page)
+        elif listing.next_page:
+            next_origin = self.origin_url_of(listing.next_page, response.meta)
+            yield self._discovery_request(next_origin, self.parse_listing, page=page + 1)
+
+    def offer(self, url: str, lastmod: datetime | None, source: str) -> None:
+        """Add a discovered URL to the candidates, keeping the newest date any source gave."""
+        key = self.key_of(self.origin_url_of(url, {}))
+        if not self.site.is_article_url(key):
+            self.count("discovery/not_article")
+            return
+        if self.since is not None and lastmod is not None and lastmod < self.since:
+            self.count("discovery/skipped_since")
+            return
+        self.count(f"discovery/links/{source}")
+        if key in self._candidates:
+            known = self._candidates[key]
+            if lastmod is None or (known is not None and known >= lastmod):
+                return
+        self._candidates[key] = lastmod
+
+    def discovery_failed(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+            self.count("discovery/ignored")
+            self.logger.warning("Discovery source not fetched: %s (%s)", request.url, failure.value)
+            return
+        self.count("discovery/failed")
+        if failure.check(HttpError):
+            self.logger.error("Discovery source %s failed: HTTP %d", request.url, failure.value.response.status)
+        else:
+            self.logger.error("Discovery source %s failed: %s", request.url, failure.getErrorMessage())
+
+    # ------------------------------------------------------------------ phase 2: articles
+
+    def _on_idle(self, spider: Spider) -> None:
+        if spider is not self or not self._candidates:
+            return
+        # Scrapy's default queues are last-in first-out: enqueuing the oldest first fetches the newest first.
+        batch = sorted(self._candidates.items(), key=_newest_first, reverse=True)
+        self._candidates.clear()
+        scheduled = 0
+        skipped: dict[str, int] = {}
+        for key, lastmod in batch:
+            reason = self.fetch_reason(key, lastmod)
+            if reason is None:
+                dead = self._store is None or not self._store.known(key)
+                label = "dead" if dead else "known"
+                skipped[label] = skipped.get(label, 0) + 1
+                self.count(f"discovery/skipped_{label}")
+                continue
+            self.count(f"discovery/fetch/{reason}")
+            self.crawler.engine.crawl(self.article_request(key, {"lastmod": lastmod}))
+            scheduled += 1
+        self.logger.info(
+            "Discovery found %d article URLs: fetching %d, skipping %d known and unchanged, %d dead",
+            len(batch), scheduled, skipped.get("known", 0), skipped.get("dead", 0),
+        )
+        if scheduled:
+            raise DontCloseSpider
+
+
+def _newest_first(item: tuple[str, datetime | None]) -> tuple[int, float, str]:
+    key, lastmod = item
+    return (0, -lastmod.timestamp(), key) if lastmod is not None else (1, 0.0, key)
+
+
+def _content_type(response: Response) -> str:
+    return (response.headers.get(b"Content-Type") or b"none").decode("latin-1")
