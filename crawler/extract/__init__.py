@@ -45,6 +45,7 @@ _FEED_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|u
                       re.I | re.S)
 _MARKUP_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta|h1)\b", re.I)
 _LISTING_LINK_DENSITY = 0.5
+_SUBSTANTIAL_TEXT = 1500  # characters of mostly unlinked text: an article whatever the page declares
 
 
 def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = None,
@@ -100,7 +101,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     article.title = find_title(doc, profile, ld)
     article.description = find_description(doc, ld)
     article.authors = find_authors(doc, profile, ld)
-    article.published = find_published(doc, profile, ld)
+    article.published = find_published(doc, profile, ld, article.origin_url)
     article.modified = find_modified(doc, ld)
     article.tags = find_tags(doc, ld)
     article.section = find_section(doc, ld)
@@ -112,10 +113,11 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     sample = " ".join(filter(None, (article.title, article.description, body.markdown[:3000])))
     article.language = find_language(doc, profile, article.origin_url, ld, sample)
 
-    signals = has_article_signals(doc, ld) or article.published is not None
-    if not signals and looks_like_error_page(article.title):
+    declared = has_article_signals(doc, ld)
+    substantial = body.text_length >= _SUBSTANTIAL_TEXT and body.link_density < 0.3
+    if not declared and not substantial and looks_like_error_page(article.title):
         article.page_type = "error_page"
-    elif not signals and (listing_declared(doc) or body.link_density > _LISTING_LINK_DENSITY):
+    elif not declared and not substantial and (listing_declared(doc) or body.link_density > _LISTING_LINK_DENSITY):
         article.page_type = "listing"
     elif not article.title:
         article.page_type = "no_title"

@@ -148,7 +148,7 @@ def _collect_meta(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
 def _collect_jsonld(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = []
     for script in tree.xpath("//script[contains(translate(@type, 'JSONLD', 'jsonld'), 'ld+json')]"):
-        raw = (script.text or "").strip()
+        raw = _strip_cdata((script.text or "").strip())
         if not raw:
             continue
         try:
@@ -164,6 +164,16 @@ def _collect_jsonld(tree: lxml.html.HtmlElement) -> list[dict[str, Any]]:
                 continue
         _flatten_jsonld(data, objects, depth=0)
     return objects
+
+
+def _strip_cdata(raw: str) -> str:
+    """Remove the CDATA wrapper some CMSs put around JSON-LD ("//<![CDATA[ ... //]]>")."""
+    if "<![CDATA[" not in raw[:40]:
+        return raw
+    raw = raw.split("<![CDATA[", 1)[1]
+    if raw.rstrip().endswith("]]>"):
+        raw = raw.rstrip()[:-3].rstrip().removesuffix("//")
+    return raw.strip()
 
 
 def _flatten_jsonld(data: Any, out: list[dict[str, Any]], depth: int) -> None:

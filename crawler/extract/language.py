@@ -43,6 +43,10 @@ _STOPWORDS: dict[str, str] = {
     "tr": "ve bir bu da de için ile olarak çok daha gibi olan ama en",
     "pl": "i w na z że się nie do to jest jak od po o przez ale",
 }
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_SCRIPT_RES: list[tuple[str, re.Pattern[str]]] = []
+for _first, _last, _script_lang in _SCRIPTS:
+    _SCRIPT_RES.append((_script_lang, re.compile(f"[{chr(_first)}-{chr(_last)}]")))
 _WORD_TO_LANGS: dict[str, list[str]] = {}
 for _lang, _words in _STOPWORDS.items():
     for _word in _words.split():
@@ -64,20 +68,18 @@ def normalize_language(tag: str | None) -> str | None:
 
 def script_language(text: str, min_share: float = 0.3) -> str | None:
     """The language a non-Latin script names when at least `min_share` of the letters are in it."""
+    sample = text[:5000]
+    if sample.isascii():
+        return None
+    letters = len(_LETTER_RE.findall(sample))
+    if not letters:
+        return None
     counts: Counter[str] = Counter()
-    letters = 0
-    for ch in text[:5000]:
-        if not ch.isalpha():
-            continue
-        letters += 1
-        code = ord(ch)
-        if code < 0x0370:
-            continue
-        for first, last, lang in _SCRIPTS:
-            if first <= code <= last:
-                counts[lang] += 1
-                break
-    if not letters or not counts:
+    for lang, pattern in _SCRIPT_RES:
+        found = len(pattern.findall(sample))
+        if found:
+            counts[lang] += found
+    if not counts:
         return None
     if counts["ja"] and counts["zh"]:  # kana next to kanji: Japanese
         counts["ja"] += counts.pop("zh")

@@ -20,7 +20,7 @@ import lxml.html
 from crawler.extract.body import select
 from crawler.extract.dates import parse_date, parse_dateline
 from crawler.extract.language import detect_language, normalize_language, script_language
-from crawler.extract.text import clean_text, similar, strip_site_name
+from crawler.extract.text import clean_text, fold_for_compare, similar, strip_site_name
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -39,7 +39,7 @@ LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "w
 _CHROME_TAGS = frozenset({"nav", "aside", "footer"})
 _CHROME_RE = re.compile(
     r"related|most-?read|popular|trending|sidebar|ticker|topbar|top-bar|today|current-date|comment|recommend|promo"
-    r"|breadcrumb|newsletter|teaser|more-stories|read-more|widget|site-header|site-footer|menu|advert|cookie",
+    r"|breadcrumb|newsletter|more-stories|read-more|site-header|site-footer|menu|advert|cookie",
     re.I,
 )
 _BYLINE_PREFIX_RE = re.compile(
@@ -50,6 +50,7 @@ _BYLINE_CUT_RE = re.compile(
     r"\s+(?:\||\u2022|\u00b7)\s+|\s+(?:published|updated|posted|on)\s+\d|\s+-\s+\d|\n", re.I)
 _NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\bdan\b)\s*", re.I)
 _URL_LIKE_RE = re.compile(r"^(?:https?:)?//|^www\.|@|\.(?:com|org|net)\b", re.I)
+_URL_DATE_RE = re.compile(r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>[01]\d)[/-](?P<d>[0-3]\d)(?:/|-|$)")
 _ERROR_TITLE_RE = re.compile(r"\b(?:404|page not found|not found|error|no encontrada|nicht gefunden)\b", re.I)
 
 _PUBLISHED_META = (
@@ -266,23 +267,39 @@ def _dedupe(names: Iterable[str]) -> list[str]:
 
 
 def find_authors(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> list[str]:
-    """Byline names in page order: profile selector, JSON-LD author, meta tags, then the visible byline."""
+    """Byline names in page order: profile selector, JSON-LD author, meta tags, then the visible byline.
+
+    A source that names only the publication itself ("Example News") gives way to a later source
+    that names people; it is kept when nothing better exists.
+    """
+    publication = [fold_for_compare(n) for n in site_names(doc, profile, ld)]
+    fallback: list[str] = []
+    for names in _author_sources(doc, profile, ld):
+        names = _dedupe(names)
+        if not names:
+            continue
+        if not all(_is_publication(n, publication) for n in names):
+            return names
+        fallback = fallback or names
+    return fallback
+
+
+def _is_publication(name: str, publication: list[str]) -> bool:
+    key = fold_for_compare(name)
+    return any(len(p) >= 3 and (key.startswith(p) or p.startswith(key)) for p in publication)
+
+
+def _author_sources(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> Iterator[list[str]]:
     if profile is not None and profile.body.author_selector:
         for el in select(doc.tree, profile.body.author_selector)[:1]:
             linked = [clean_text(a.text_content()) for a in el.iter("a")]
-            names = [n for n in linked if _plausible_name(n)] or parse_byline(el.text_content())
-            if names:
-                return _dedupe(names)
+            yield [n for n in linked if _plausible_name(n)] or parse_byline(el.text_content())
     if ld is not None and ld.get("author"):
-        names = [n for raw in _ld_strings(_resolve_ref(doc, ld["author"])) for n in parse_byline(raw)]
-        if names:
-            return _dedupe(names)
+        yield [n for raw in _ld_strings(_resolve_ref(doc, ld["author"])) for n in parse_byline(raw)]
     for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
                 "byl", "citation_author"):
-        values = [n for raw in doc.meta.get(key, ()) for n in parse_byline(raw)]
-        if values:
-            return _dedupe(values)
-    return _dedupe(_visible_byline(doc))
+        yield [n for raw in doc.meta.get(key, ()) for n in parse_byline(raw)]
+    yield _visible_byline(doc)
 
 
 def _visible_byline(doc: Document) -> list[str]:
@@ -304,8 +321,10 @@ def _visible_byline(doc: Document) -> list[str]:
     return []
 
 
-def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> datetime | None:
-    """The publication instant: profile date line, JSON-LD, meta tags, then the visible page.
+def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None,
+                   url: str | None = None) -> datetime | None:
+    """The publication instant: profile date line, JSON-LD, meta tags, the visible page, a date in the
+    URL, and htmldate as the last resort.
 
     Never dateModified, a "today" bar, or the dates of related articles.
     """
@@ -325,7 +344,29 @@ def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any
         for el in _xpath(doc, query)[:10]:
             if not in_chrome(el) and (found := _element_date(el)):
                 return found
-    return _visible_dateline(doc)
+    return _visible_dateline(doc) or _url_date(url) or _htmldate(doc)
+
+
+def _url_date(url: str | None) -> datetime | None:
+    match = _URL_DATE_RE.search(urlsplit(url).path) if url else None
+    if match is None:
+        return None
+    try:
+        return datetime(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+
+
+def _htmldate(doc: Document) -> datetime | None:
+    """htmldate's markup-based search (no free-text scan), on the page text so our tree stays intact."""
+    from htmldate import find_date
+
+    try:
+        found = find_date(doc.text, extensive_search=False, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+    except Exception:  # a third-party heuristic must not break extraction
+        logger.debug("htmldate failed on %s", doc.url, exc_info=True)
+        return None
+    return parse_date(found) if found else None
 
 
 def _visible_dateline(doc: Document) -> datetime | None:
