@@ -7,6 +7,7 @@ front matter, and `open_state()` does so by itself when the store file is missin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -175,6 +176,17 @@ class StateStore:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes into one transaction (committed on success, rolled back on error)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # ------------------------------------------------------------------ reading
 
@@ -406,7 +418,7 @@ def rebuild_from_posts(output_dir: str | Path, path: str | Path | None = None) -
     scratch = target.with_name(f"{target.name}.rebuild-{os.getpid()}")
     _remove_db_files(scratch)
     loaded = 0
-    with StateStore.open(scratch) as store:
+    with StateStore.open(scratch) as store, store.transaction():
         seen_codes: dict[str, str] = {}
         for post in _posts(output_dir):
             record = _record_from_post(post, output_dir)

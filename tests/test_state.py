@@ -247,3 +247,13 @@ def test_rename_of_an_unknown_article_is_refused(store):
     with pytest.raises(StateError, match="unknown article"):
         store.begin_rename(URL_B, "_posts/x.md", content_hash=None, date=None)
     assert store.pending_renames() == []
+
+
+def test_a_failed_transaction_writes_nothing(store):
+    with pytest.raises(StateError), store.transaction():
+        store.record(URL_A, code="ART1", file="_posts/a.md", content_hash="h", date=None)
+        store.record(URL_B, code="ART1", file="_posts/b.md", content_hash="h", date=None)  # duplicate code
+    assert len(store) == 0
+    with store.transaction():
+        store.record(URL_A, code="ART1", file="_posts/a.md", content_hash="h", date=None)
+    assert store.known(URL_A)
