@@ -154,10 +154,8 @@ def find_main_content(doc: Document) -> Element | None:
     if best is not None:
         page.headlines = _headlines(doc)
         _prune(best, page)
-        parent = best.getparent()
-        if parent is not None:
-            parent.remove(best)
         best.tail = None
+        best = copy.deepcopy(best)  # a document of its own: absolute XPath from it stays inside it
     return _prefer_declared_body(doc, best)
 
 
@@ -547,7 +545,8 @@ def _is_caption(el: Element, container: Element) -> bool:
 
 
 def _clear_own_text(el: Element) -> None:
-    """Remove a block's own text (its text and inline children), keeping child blocks and images."""
+    """Remove a block's own text (its text and inline children), keeping child blocks and images;
+    the block itself goes when nothing is left in it."""
     el.text = None
     for child in list(el):
         if child.tag in BLOCK_TAGS or child.tag == "img" or child.find(".//img") is not None:
@@ -559,6 +558,8 @@ def _clear_own_text(el: Element) -> None:
                     sub.text = None
             continue
         el.remove(child)
+    if len(el) == 0 and el.getparent() is not None:
+        _drop(el)
 
 
 def _drop_orphan_headings(container: Element) -> None:

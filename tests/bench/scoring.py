@@ -139,6 +139,7 @@ def image_matches(predicted: str | None, truth: dict[str, Any]) -> bool:
 _IMAGE_LINE_RE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$", re.M)
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+_URL_TEXT_RE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
 _AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>]+)>")
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
 _LIST_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+", re.M)
@@ -149,7 +150,11 @@ _RULE_RE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.M)
 
 
 def markdown_to_text(markdown: str) -> str:
-    """Plain text of a post body: no image lines, link syntax, emphasis, escapes, heading or list marks."""
+    """Plain text of a post body: no image lines, link syntax, emphasis, escapes, heading or list marks.
+
+    A link whose text is its bare URL (how embeds such as tweets and videos are written) is dropped
+    like an image: it carries no article text.
+    """
     escaped: list[str] = []
 
     def hide(match: re.Match[str]) -> str:
@@ -159,7 +164,7 @@ def markdown_to_text(markdown: str) -> str:
     text = _ESCAPE_RE.sub(hide, markdown or "")
     text = _IMAGE_LINE_RE.sub("", text)
     text = _IMAGE_RE.sub("", text)
-    text = _LINK_RE.sub(r"\1", text)
+    text = _LINK_RE.sub(lambda m: "" if _URL_TEXT_RE.match(m.group(1)) else m.group(1), text)
     text = _AUTOLINK_RE.sub(r"\1", text)
     text = _RULE_RE.sub("", text)
     text = _HEADING_RE.sub("", text)

@@ -1,0 +1,286 @@
+"""Generic main-content finding on hand-made pages shaped like real news templates."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import lxml.etree
+import lxml.html
+import pytest
+
+from crawler.extract.document import parse_document
+from crawler.extract.generic import find_main_content
+
+URL = "https://news.example.org/business/2024/10/rice-exporters-eye-new-markets"
+
+PARAGRAPHS = [
+    "Rice exporters shipped more grain in the third quarter than in any quarter since the trade "
+    "association began keeping records, the association's director said on Tuesday.",
+    "Shipments to buyers in the region rose by a fifth, while sales to more distant markets doubled, "
+    "helped by new freight routes that cut the journey time to the main ports by several days.",
+    "Millers said the harvest had been good, but warned that rising fuel prices could eat into the "
+    "margins of smaller exporters who cannot negotiate long-term freight contracts.",
+    "The ministry of commerce plans to open two more trade offices abroad next year, an official said, "
+    "adding that quality certification would remain the main hurdle for new exporters.",
+]
+
+NAV = """
+<header class="site-header"><nav class="main-nav"><ul>
+  <li><a href="/national">National</a></li><li><a href="/business">Business</a></li>
+  <li><a href="/sport">Sport</a></li><li><a href="/opinion">Opinion</a></li></ul></nav></header>
+"""
+
+FOOTER = """
+<footer class="site-footer"><p>About us · Contact · Advertise with us · Terms of use · Privacy policy.
+Example Org publishes news from the region every day of the year.</p></footer>
+"""
+
+TEASERS = """
+<section class="more-coverage"><h2>More from Business</h2><ul class="grid">
+  <li><h3><a href="/business/fuel-prices-ease">Fuel prices ease for a second straight period</a></h3>
+      <p>Pump prices fell again this week as the regulator passed on lower import costs to drivers.</p></li>
+  <li><h3><a href="/business/cafe-owners-brace">Cafe owners brace for rising coffee bean prices</a></h3>
+      <p>Owners of small cafes say they will have to raise prices if bean costs keep climbing this year.</p></li>
+  <li><h3><a href="/business/microfinance-statements">Microfinance borrowers to get clearer statements</a></h3>
+      <p>A new code of conduct obliges lenders to show the full cost of a loan on every monthly statement.</p></li>
+</ul></section>
+"""
+
+
+def article_page(body: str, *, head: str = "", around: str = "") -> str:
+    return f"""<!DOCTYPE html><html lang="en"><head><title>Rice exporters eye new markets | Example Org</title>
+<meta property="og:title" content="Rice exporters eye new markets as shipments climb">{head}</head>
+<body>{NAV}<main><article class="story">{body}</article>{around}</main>
+<aside class="sidebar"><h3>Most read</h3><ol>
+  <li><a href="/a">A long headline about something else entirely that many readers clicked</a></li>
+  <li><a href="/b">Another long headline about a different story on the same site today</a></li></ol></aside>
+{FOOTER}</body></html>"""
+
+
+def paragraphs(items: list[str] = PARAGRAPHS) -> str:
+    return "".join(f"<p>{text}</p>" for text in items)
+
+
+def text_of(element: lxml.html.HtmlElement) -> str:
+    return " ".join(element.text_content().split())
+
+
+def find(html: str, url: str = URL) -> lxml.html.HtmlElement | None:
+    return find_main_content(parse_document(html, url))
+
+
+def test_finds_the_article_and_leaves_navigation_sidebar_and_footer_out() -> None:
+    found = find(article_page("<h1>Rice exporters eye new markets as shipments climb</h1>" + paragraphs()))
+    assert found is not None
+    text = text_of(found)
+    for paragraph in PARAGRAPHS:
+        assert paragraph in text
+    for chrome in ("National", "Most read", "Advertise with us", "A long headline"):
+        assert chrome not in text
+
+
+def test_returns_a_detached_copy_and_leaves_the_document_untouched() -> None:
+    doc = parse_document(article_page(paragraphs() + '<div class="share-bar"><a href="#">Share</a></div>'), URL)
+    before = lxml.html.tostring(doc.tree)
+    found = find_main_content(doc)
+    assert found is not None
+    assert found.getparent() is None
+    assert found.getroottree().getroot() is found
+    assert lxml.html.tostring(doc.tree) == before
+    found.clear()  # changing the result does not touch the document either
+    assert lxml.html.tostring(doc.tree) == before
+
+
+def test_keeps_figures_captions_subheadings_lists_and_tables() -> None:
+    body = (
+        '<figure><img src="/img/harvest.jpg" alt=""><figcaption>Farmers load rice onto a truck near the port. '
+        "Photo: Example Org</figcaption></figure>"
+        + paragraphs(PARAGRAPHS[:2])
+        + "<h2>Freight routes</h2>"
+        + paragraphs(PARAGRAPHS[2:])
+        + "<ul><li>Quarterly exports rose to a record level across all grades</li>"
+        "<li>Fragrant rice made up the largest share of the growth this quarter</li></ul>"
+        "<table><tr><th>Market</th><th>Change</th></tr><tr><td>Region</td><td>+20%</td></tr>"
+        "<tr><td>Overseas</td><td>+100%</td></tr></table>"
+    )
+    found = find(article_page(body))
+    assert found is not None
+    assert found.find(".//figure/img") is not None
+    assert "Farmers load rice onto a truck" in text_of(found)
+    assert [h.text for h in found.iter("h2")] == ["Freight routes"]
+    assert len(found.findall(".//li")) == 2
+    assert found.find(".//table") is not None and "Overseas" in text_of(found)
+
+
+def test_removes_chrome_inside_the_article() -> None:
+    body = (
+        "<h1>Rice exporters eye new markets as shipments climb</h1>"
+        '<div class="byline">By the business desk</div><time datetime="2024-10-18">18 October 2024</time>'
+        '<div class="social-share"><a href="https://facebook.com/sharer">Facebook</a>'
+        '<a href="https://x.com/share">X</a><span>Share this article with your friends and family</span></div>'
+        + paragraphs(PARAGRAPHS[:2])
+        + "<p>Advertisement</p>"
+        + '<div class="newsletter-box"><h3>Get the morning briefing</h3><p>The stories that matter, in your '
+        'inbox before breakfast every weekday.</p><form><input type="email" name="email"><button>Sign up'
+        "</button></form></div>"
+        + paragraphs(PARAGRAPHS[2:])
+        + '<div class="related-articles"><h3>Related</h3><ul><li><a href="/x">Exporters face new rules on '
+        "grain quality certificates</a></li><li><a href=\"/y\">Port expansion to finish early next year"
+        "</a></li></ul></div>"
+    )
+    found = find(article_page(body))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    for chrome in ("Rice exporters eye new markets", "business desk", "18 October 2024", "Share this article",
+                   "Advertisement", "morning briefing", "inbox before breakfast", "Related", "Port expansion"):
+        assert chrome not in text, chrome
+
+
+def test_unnamed_signup_box_around_a_form_is_left_out() -> None:
+    box = ('<div class="mt-4 grid p-2"><h3 class="text-lg">Your city, every morning</h3><p class="text-sm">'
+           "The day's local news in your inbox, free of charge, every weekday morning.</p><form action='/s'>"
+           '<input type="email" name="e"><button>Go</button></form><p class="text-xs">You can unsubscribe '
+           "at any time with one click.</p></div>")
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + box + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    assert "every morning" not in text and "unsubscribe" not in text
+
+
+def test_a_subheading_repeating_the_headline_is_left_out() -> None:
+    body = ('<div class="head"><h2 class="title">Rice exporters eye new markets as shipments climb</h2></div>'
+            + paragraphs() + "<h2>What comes next</h2><p>" + PARAGRAPHS[0].replace("Tuesday", "Friday") + "</p>")
+    found = find(article_page(body))
+    assert found is not None
+    assert [h.text for h in found.iter("h2")] == ["What comes next"]
+
+
+def test_teaser_cards_below_the_article_are_left_out() -> None:
+    found = find(article_page(paragraphs(), around=TEASERS))
+    assert found is not None
+    text = text_of(found)
+    assert PARAGRAPHS[-1] in text
+    for teaser in ("More from Business", "Fuel prices ease", "Pump prices fell", "full cost of a loan"):
+        assert teaser not in text
+
+
+def test_many_teaser_cards_do_not_pull_the_container_away_from_a_short_article() -> None:
+    """Teaser summaries with more text than the article itself still stay out."""
+    many = TEASERS.replace('<ul class="grid">', '<ul class="grid">' + TEASERS.split('<ul class="grid">')[1]
+                           .split("</ul>")[0] * 3)
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]), around=many))
+    assert found is not None
+    text = text_of(found)
+    assert PARAGRAPHS[0] in text and PARAGRAPHS[1] in text
+    assert "Pump prices fell" not in text
+
+
+def test_comment_threads_longer_than_the_article_are_left_out() -> None:
+    comments = "".join(
+        f'<li class="comment"><div class="comment-body"><p>Reader comment number {i}: I have been following '
+        "the rice trade for years and I think the numbers hide how hard this year was for small farmers "
+        "who sold early.</p></div></li>" for i in range(12)
+    )
+    found = find(article_page(paragraphs(), around=f'<section id="comments"><ol>{comments}</ol></section>'))
+    assert found is not None
+    text = text_of(found)
+    assert PARAGRAPHS[0] in text
+    assert "Reader comment" not in text
+
+
+def test_repeated_gallery_captions_are_kept_once() -> None:
+    caption = "A worker weighs sacks of milled rice at a warehouse on the outskirts of the capital."
+    slides = "".join(f'<figure><img src="/img/{i}.jpg"><figcaption>{caption}</figcaption></figure>' for i in range(3))
+    found = find(article_page(slides + paragraphs()))
+    assert found is not None
+    assert text_of(found).count(caption) == 1
+    assert len(found.findall(".//img")) == 3
+
+
+def test_pages_without_article_text_give_none() -> None:
+    listing = "".join(f'<li><a href="/business/story-{i}">Headline of business story number {i} on the '
+                      "listing page</a></li>" for i in range(30))
+    assert find(f"<html><body>{NAV}<ul>{listing}</ul>{FOOTER}</body></html>") is None
+    assert find("<html><body></body></html>") is None
+    assert find("<html><body><p>Page not found.</p></body></html>") is None
+
+
+MORE_PARAGRAPHS = [
+    "Traders expect the new season's crop to arrive at the mills a few weeks early, after the rains came "
+    "sooner than usual in the main growing provinces.",
+    "Several exporters said they were negotiating with shipping lines for dedicated container slots, "
+    "which would protect them from the sudden freight surcharges seen last year.",
+    "Buyers from overseas markets have asked for more detailed records on how the rice was grown, "
+    "and the association is drafting a common form that all of its members can use.",
+    "The association will publish its next quarterly figures in January, together with a forecast "
+    "for the first half of the coming year.",
+]
+
+
+def test_json_ld_article_body_replaces_a_truncated_visible_body() -> None:
+    full = "\n\n".join(PARAGRAPHS + MORE_PARAGRAPHS)
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": full})
+    html = article_page(paragraphs(PARAGRAPHS[:1]) + '<div class="paywall-prompt"><p>Subscribe to read the rest '
+                        "of this story.</p></div>", head=f'<script type="application/ld+json">{ld}</script>')
+    found = find(html)
+    assert found is not None
+    assert [p.text for p in found.findall("p")] == PARAGRAPHS + MORE_PARAGRAPHS
+
+
+def test_json_ld_article_body_is_ignored_when_the_page_holds_the_whole_text() -> None:
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": " ".join(PARAGRAPHS)})
+    found = find(article_page("<figure><img src='/a.jpg'></figure>" + paragraphs(),
+                              head=f'<script type="application/ld+json">{ld}</script>'))
+    assert found is not None
+    assert found.find(".//img") is not None  # the page's own element, not a rebuilt one
+
+
+def test_json_ld_article_body_that_repeats_itself_is_not_trusted() -> None:
+    doubled = " ".join(PARAGRAPHS * 2) + " " + " ".join(PARAGRAPHS * 2)
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": doubled})
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]), head=f'<script type="application/ld+json">{ld}</script>'))
+    assert found is not None
+    assert text_of(found).count(PARAGRAPHS[0]) == 1
+
+
+def test_scripts_styles_and_hidden_elements_never_come_back() -> None:
+    body = (paragraphs(PARAGRAPHS[:2]) + "<script>var tracking = 'track this reader everywhere';</script>"
+            "<style>.story { color: red }</style><div style='display: none'>Hidden promotional text that "
+            "readers never see on the page at all.</div><p hidden>Another hidden paragraph that no one reads "
+            "on this page.</p>" + paragraphs(PARAGRAPHS[2:]))
+    found = find(article_page(body))
+    assert found is not None
+    assert not found.findall(".//script") and not found.findall(".//style")
+    text = text_of(found)
+    assert "tracking" not in text and "Hidden promotional" not in text and "Another hidden" not in text
+
+
+def test_deeply_nested_pages_do_not_crash() -> None:
+    doc = parse_document(article_page("<div id='deep'></div>"), URL)
+    node = doc.tree.get_element_by_id("deep")
+    for _ in range(10_000):
+        node = lxml.etree.SubElement(node, "div")
+    for text in PARAGRAPHS:
+        lxml.etree.SubElement(node, "p").text = text
+    found = find_main_content(doc)
+    assert found is not None
+    assert PARAGRAPHS[-1] in found.text_content()
+
+
+@pytest.mark.parametrize("wrapper", ["form", 'div class="layout-with-sidebar"', 'div id="share-root"'])
+def test_a_chrome_named_wrapper_around_the_whole_page_is_not_chrome(wrapper: str) -> None:
+    tag = wrapper.split()[0]
+    html = article_page(paragraphs()).replace("<body>", f"<body><{wrapper}>").replace("</body>", f"</{tag}></body>")
+    found = find(html)
+    assert found is not None
+    assert all(paragraph in text_of(found) for paragraph in PARAGRAPHS)
+
+
+def test_the_same_page_gives_the_same_element_twice() -> None:
+    doc = parse_document(article_page(paragraphs(), around=TEASERS), URL)
+    first, second = find_main_content(doc), find_main_content(copy.deepcopy(doc))
+    assert first is not None and second is not None
+    assert lxml.html.tostring(first) == lxml.html.tostring(second)
