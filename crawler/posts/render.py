@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 LIQUID_RE = re.compile(r"\{[{%#]")
 _LINE_BREAKS_RE = re.compile(r"\s*[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+\s*")
+_HEADING_ID_RE = re.compile(r"(?<!\\)((?:\\\\)*)\{#")  # `{#` after an even number of backslashes
+_CLOSING_HASHES_RE = re.compile(r"(?:(?<=\s)|^)#(?=#*\s*$)")
 _URL_UNSAFE = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E", "\t": "%09", "\n": "", "\r": ""}
 _URL_UNSAFE_RE = re.compile("[ ()<>\t\r\n]")
 
@@ -34,8 +36,12 @@ def markdown_url(url: str) -> str:
 
 
 def heading(title: str) -> str:
-    """`# Title`: one line, escaped for Markdown."""
-    return "# " + _escape_markdown(_LINE_BREAKS_RE.sub(" ", title).strip())
+    """`# Title`: one line, escaped for Markdown, and safe from kramdown's heading syntax: a trailing
+    run of `#` would be dropped as closing hashes, and `{#id}` would become the heading's id."""
+    text = _escape_markdown(_LINE_BREAKS_RE.sub(" ", title).strip())
+    text = _HEADING_ID_RE.sub(r"\1\\{#", text)
+    text = _CLOSING_HASHES_RE.sub(r"\\#", text, count=1)
+    return "# " + text
 
 
 def render_content(article: Article) -> str:

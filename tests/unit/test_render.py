@@ -155,3 +155,49 @@ def test_optional_fields_are_passed_through():
 def test_markdown_url():
     assert markdown_url(" https://x.org/a b(c)<d>.jpg ") == "https://x.org/a%20b%28c%29%3Cd%3E.jpg"
     assert markdown_url("https://x.org/ok.jpg?x=1&y=2") == "https://x.org/ok.jpg?x=1&y=2"
+
+
+HEADING_TITLES = [
+    "ASEAN nations collaborate on AI governance: Cambodia leads regional efforts",
+    'Kampot\'s "Salt & Pepper" festival returns: #KampotFest expects 20,000 visitors',
+    "C#", "Ends with ##", "##", "Title {#custom}", "{#a} and {#b}", "We are #1", "a # b", "x_y_z and *stars*",
+    "[not a link](https://x.org)", "<b>not bold</b>", "back\\slash \\{#id}", "កសិករម្រេចកំពត",
+]
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("C#", "# C#"),
+    ("Ends with ##", "# Ends with \\##"),
+    ("##", "# \\##"),
+    ("Title {#custom}", "# Title \\{#custom}"),
+    ("We are #1", "# We are #1"),
+    ("Two\nlines", "# Two lines"),
+])
+def test_heading_guards_kramdown_heading_syntax(title, expected):
+    from crawler.posts.render import heading
+
+    assert heading(title) == expected
+
+
+@pytest.mark.jekyll
+def test_kramdown_shows_every_heading_as_the_title():
+    """Jekyll's kramdown, with output/_config.yml's options, renders each `# Title` to exactly the title."""
+    import json
+    import subprocess
+
+    import lxml.html
+
+    from crawler.posts.render import heading
+
+    script = (
+        'require "kramdown"; require "json"; '
+        'puts JSON.generate(JSON.parse(STDIN.read).map { |s| Kramdown::Document.new(s, input: "GFM", hard_wrap: false, '
+        'smart_quotes: %w[apos apos quot quot], gfm_quirks: %w[paragraph_end no_auto_typographic]).to_html })'
+    )
+    proc = subprocess.run(["ruby", "-e", script], input=json.dumps([heading(t) for t in HEADING_TITLES]),
+                          capture_output=True, text=True, encoding="utf-8", timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    for title, html in zip(HEADING_TITLES, json.loads(proc.stdout), strict=True):
+        h1 = lxml.html.fragment_fromstring(html.strip())
+        assert h1.tag == "h1" and len(h1) == 0, html  # no <em>, <a>, <b> made from the title
+        assert h1.text_content() == title, html
