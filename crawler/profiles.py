@@ -334,6 +334,8 @@ def load_profile(path: Path) -> SiteProfile:
 
 def load_profiles(directory: Path = SITES_DIR) -> dict[str, SiteProfile]:
     """Load every `*.yaml` profile in a folder, keyed by id. The first bad file raises ProfileError."""
+    if not directory.is_dir():
+        raise ProfileError(directory, "(folder)", "is not a folder of site profiles (check the SITES_DIR setting)")
     return {p.id: p for p in (load_profile(path) for path in sorted(directory.glob("*.yaml")))}
 
 

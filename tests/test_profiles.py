@@ -108,3 +108,8 @@ def test_load_profiles_stops_at_the_first_bad_file(tmp_path):
     with pytest.raises(ProfileError) as caught:
         load_profiles(tmp_path)
     assert caught.value.file.endswith("beta.yaml") and caught.value.field == "timezone"
+
+
+def test_a_missing_profile_folder_is_an_error(tmp_path):
+    with pytest.raises(ProfileError, match="SITES_DIR"):
+        load_profiles(tmp_path / "nowhere")
