@@ -149,8 +149,8 @@ def _first_image_before_text(content: lxml.html.HtmlElement, base_url: str) -> t
             continue
         if tag in _EMBED_TAGS and embed_url(el, base_url):
             return None  # the article opens with a video
-        if tag == "figcaption" or _CAPTION_CLASS_RE.search(el.get("class", "")):
-            walker.skip_subtree()
+        if tag == "figcaption" or (_CAPTION_CLASS_RE.search(el.get("class", "")) and el.find(".//img") is None):
+            walker.skip_subtree()  # caption text is not article text
             continue
         if el.text and el.text.strip():
             return None

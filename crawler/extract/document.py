@@ -128,7 +128,7 @@ def _find_lang(tree: lxml.html.HtmlElement) -> str | None:
     for attr in ("lang", "{http://www.w3.org/XML/1998/namespace}lang", "xml:lang"):
         value = tree.get(attr)
         if value and value.strip():
-            return value.strip()
+            return str(value).strip()
     return None
 
 

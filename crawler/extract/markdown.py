@@ -29,7 +29,7 @@ BR = "\ue000"
 DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "form", "button", "svg", "object", "embed", "select",
     "textarea", "input", "option", "label", "head", "title", "meta", "link", "base", "canvas", "map", "area",
-    "dialog", "source", "track", "param", "math", "frameset", "frame", "applet", "portal", "slot",
+    "dialog", "param", "math", "frameset", "frame", "applet", "portal", "slot",
 })
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "address", "center",
@@ -39,6 +39,7 @@ BLOCK_TAGS = frozenset({
 HEADING_TAGS = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 EMPHASIS_TAGS = {"em": "*", "i": "*", "cite": "*", "var": "*", "dfn": "*", "strong": "**", "b": "**"}
 _CLASS_HIDDEN_RE = re.compile(r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|visuallyhidden)(?:\s|$)")
+_CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer|byline", re.I)
 _STYLE_HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _LINK_SCHEMES = ("http", "https", "mailto")
 _AD_HOSTS = ("doubleclick.net", "googlesyndication.com", "amazon-adsystem.com", "adnxs.com", "taboola.com",
@@ -155,6 +156,8 @@ def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
                                                "data-full-src", "data-hi-res-src")]
     candidates += [_largest_from_srcset(img.get("data-srcset")), _largest_from_srcset(img.get("srcset"))]
     parent = img.getparent()
+    if parent is not None and parent.tag == "source":  # libxml2 nests <img> inside a non-void <source>
+        parent = parent.getparent()
     if parent is not None and parent.tag == "picture":
         candidates += [_largest_from_srcset(s.get("srcset") or s.get("data-srcset")) for s in parent.iter("source")]
     for candidate in candidates:
@@ -185,8 +188,7 @@ def embed_url(el: lxml.html.HtmlElement, base_url: str) -> str | None:
             return link_target(el.get("data-instgrm-permalink"), base_url)
         if "tiktok-embed" in classes and el.get("cite"):
             return link_target(el.get("cite"), base_url)
-        hrefs = [link_target(a.get("href"), base_url) for a in el.iter("a")]
-        hrefs = [h for h in hrefs if h]
+        hrefs = [h for h in (link_target(a.get("href"), base_url) for a in el.iter("a")) if h]
         for needle in ("/status/", "instagram.com/", "tiktok.com/", "facebook.com/"):
             matches = [h for h in hrefs if needle in h]
             if matches:
@@ -433,6 +435,8 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], No
     handler = _HANDLERS.get(tag)
     if handler is not None:
         return handler(conv, el, tag)
+    if _CREDIT_CLASS_RE.search(el.get("class", "")):  # "Caption.<span class=credit>Staff</span>": a space
+        conv.add_raw(" ")
     if tag in BLOCK_TAGS:
         conv.boundary()
         return conv.boundary, True

@@ -182,7 +182,7 @@ def find_title(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | 
     """The headline: the <h1> when it agrees with og:title/JSON-LD, else the declared title without
     site-name decorations, else the first <h1>, else <title>."""
     names = site_names(doc, profile, ld)
-    declared = []
+    declared: list[str | None] = []
     if ld is not None:
         declared.extend(_ld_strings(ld.get("headline"), ()))
         declared.extend(_ld_strings(ld.get("name"), ()))

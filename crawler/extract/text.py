@@ -15,7 +15,7 @@ ASCII_WS = " \t\n\r\f\v"
 
 _ASCII_WS_RE = re.compile(r"[ \t\n\r\f\v]+")
 _ANY_WS_RE = re.compile(r"\s+")
-_TAG_RE = re.compile(r"<[^>]{0,2000}>")
+_TAG_RE = re.compile(r"</?[a-zA-Z!][^<>]{0,2000}>")
 _ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);?")
 # Invisible characters that carry no meaning in metadata (soft hyphen, BOM, directional marks).
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060"))

@@ -1,0 +1,43 @@
+"""Language codes: declarations normalised to ISO 639-1, detection by script and function words."""
+
+from __future__ import annotations
+
+import pytest
+
+from crawler.extract.language import detect_language, normalize_language, script_language
+
+
+@pytest.mark.parametrize(("tag", "code"), [
+    ("en", "en"), ("en-US", "en"), ("EN_gb", "en"), ("km-KH", "km"), ("km_KH", "km"), ("zh-Hant-TW", "zh"),
+    ("khm", "km"), ("eng", "en"), ("iw", "he"), ("in", "id"), (" de ", "de"), ("pt-BR, en", "pt"),
+    (None, None), ("", None), ("x-default", None), ("und", None), ("*", None), ("english", None), ("e", None),
+])
+def test_normalize_language(tag: str | None, code: str | None) -> None:
+    assert normalize_language(tag) == code
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("កសិករដាំម្រេចនៅខេត្តកំពត រំពឹងថាទិន្នផលម្រេចនៅរដូវប្រមូលផលខាងមុខ", "km"),
+    ("ราคาน้ำมันลดลงเป็นครั้งที่สอง", "th"),
+    ("東京で新しい展示会が開かれました", "ja"),
+    ("北京今天举行了新闻发布会", "zh"),
+    ("서울에서 새로운 전시회가 열렸습니다", "ko"),
+    ("Цены на топливо снизились второй раз подряд", "ru"),
+    ("انخفضت أسعار الوقود للمرة الثانية", "ar"),
+    ("Fuel prices have eased for the second consecutive period, the ministry said on Monday.", "en"),
+    ("Die Preise für Kraftstoff sind zum zweiten Mal gesunken, und das ist nicht überraschend.", "de"),
+    ("Les prix des carburants ont baissé pour la deuxième fois, selon le ministère qui a publié une note.", "fr"),
+    ("Los precios del combustible bajaron por segunda vez, según el ministerio y los analistas del sector.", "es"),
+    ("Harga bahan bakar turun untuk kedua kalinya dan ini adalah kabar yang baik dari pemerintah.", "id"),
+    ("Kampot Pepper Festival 2024", "en"),  # Latin script without evidence: English
+    ("", None), ("   ", None), ("12345 !!!", None),
+])
+def test_detect_language(text: str, code: str | None) -> None:
+    assert detect_language(text) == code
+
+
+def test_script_language_needs_a_share_of_the_letters() -> None:
+    mostly_english = "The festival is called " + "ពិធីបុណ្យ" + " in Khmer and draws large crowds every year."
+    assert script_language(mostly_english) is None
+    assert detect_language(mostly_english) == "en"
+    assert script_language("ពិធីបុណ្យម្រេច Kampot") == "km"

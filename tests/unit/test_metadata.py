@@ -1,0 +1,255 @@
+"""Metadata cascade: titles, JSON-LD variants, bylines, dates, language, canonical URL, page types."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from crawler.extract import extract_article
+from crawler.extract.document import parse_document
+from crawler.extract.metadata import article_ld, find_authors, find_published, parse_byline
+from crawler.extract.text import strip_site_name
+from crawler.profiles import load_profiles
+
+URL = "https://news.example.org/world/river-levels-rise"
+ICT = timezone(timedelta(hours=7))
+BODY = "".join(f"<p>Paragraph {i} of the story, long enough to count as article text for any finder.</p>"
+               for i in range(8))
+
+
+def page(head: str = "", body: str = "", lang: str = "en", article: str | None = None) -> str:
+    content = article if article is not None else f"<article><h1>River levels rise</h1>{BODY}</article>"
+    return f"<!DOCTYPE html><html lang='{lang}'><head>{head}</head><body>{body}{content}</body></html>"
+
+
+def ld(obj: Any) -> str:
+    return f"<script type='application/ld+json'>{json.dumps(obj)}</script>"
+
+
+@pytest.mark.parametrize(("title", "names", "expected"), [
+    ("River levels rise | Example News", ["Example News"], "River levels rise"),
+    ("River levels rise - Example News", ["Example News"], "River levels rise"),
+    ("River levels rise \u2013 EXAMPLE NEWS", ["Example News"], "River levels rise"),
+    ("Example News :: River levels rise", ["Example News"], "River levels rise"),
+    ("River levels rise | World | Example", [], "River levels rise | World"),
+    ("Kampot&#x27;s &quot;Salt &amp; Pepper&quot; festival | Phnom Penh Post", ["Phnom Penh Post"],
+     "Kampot's \"Salt & Pepper\" festival"),
+    ("Pre-election talks - what we know", ["Example News"], "Pre-election talks - what we know"),
+    ("  Spaced\n   title  ", [], "Spaced title"),
+])
+def test_strip_site_name(title: str, names: list[str], expected: str) -> None:
+    assert strip_site_name(title, names) == expected
+
+
+def test_title_prefers_the_h1_when_it_agrees_with_og_title() -> None:
+    html = page("<title>River levels rise | Example News</title>"
+                "<meta property='og:title' content='River levels rise - Example News'>"
+                "<meta property='og:site_name' content='Example News'>")
+    assert extract_article(html, URL).title == "River levels rise"
+
+
+def test_title_uses_declared_headline_when_the_h1_is_something_else() -> None:
+    html = page("<meta property='og:title' content='Flood warnings issued for the Mekong'>",
+                body="<header><h1>Example News</h1></header>", article=f"<article>{BODY}</article>")
+    assert extract_article(html, URL).title == "Flood warnings issued for the Mekong"
+
+
+def test_title_ignores_h1_in_related_boxes() -> None:
+    html = page(body="<aside class='related'><h1>Other story</h1></aside>")
+    assert extract_article(html, URL).title == "River levels rise"
+
+
+def test_title_from_page_title_decodes_entities() -> None:
+    html = page("<title>Tom &amp; Jerry &#8216;return&#8217; | Site</title>", article=f"<div>{BODY}</div>")
+    assert extract_article(html, URL).title == "Tom & Jerry \u2018return\u2019"
+
+
+@pytest.mark.parametrize("jsonld", [
+    {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "H", "author": {"@type": "Person",
+                                                                                           "name": "Desk One"}},
+    {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Example"},
+                                                  {"@type": ["Article", "NewsArticle"], "headline": "H",
+                                                   "author": [{"@id": "#p1"}]},
+                                                  {"@type": "Person", "@id": "#p1", "name": "Desk One"}]},
+    [{"@type": "BreadcrumbList"}, {"@type": "ReportageNewsArticle", "headline": "H", "author": "By Desk One"}],
+    {"@type": "BlogPosting", "headline": "H", "author": [{"@type": "Person", "name": "Desk One"},
+                                                         {"@type": "Person", "name": "Desk Two"}]},
+])
+def test_jsonld_author_variants(jsonld: Any) -> None:
+    doc = parse_document(page(ld(jsonld)), URL)
+    authors = find_authors(doc, None, article_ld(doc, URL))
+    assert authors[0] == "Desk One"
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    ("https://cdn.example.org/a.jpg", "https://cdn.example.org/a.jpg"),
+    ({"@type": "ImageObject", "url": "https://cdn.example.org/b.jpg", "width": 1200}, "https://cdn.example.org/b.jpg"),
+    ([{"@type": "ImageObject", "contentUrl": "/c.jpg"}, "https://cdn.example.org/d.jpg"],
+     "https://news.example.org/c.jpg"),
+    (["//cdn.example.org/e.jpg"], "https://cdn.example.org/e.jpg"),
+])
+def test_jsonld_image_variants(image: Any, expected: str) -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "River levels rise", "image": image}))
+    assert extract_article(html, URL).image == expected
+
+
+def test_the_article_object_is_the_one_for_this_url() -> None:
+    objects = [{"@type": "NewsArticle", "headline": "Other", "url": "https://news.example.org/world/other",
+                "datePublished": "2020-01-01"},
+               {"@type": "NewsArticle", "headline": "River levels rise", "url": URL,
+                "datePublished": "2024-10-18T10:00:00+07:00"}]
+    article = extract_article(page(ld(objects) + f"<link rel='canonical' href='{URL}'>"), URL)
+    assert article.published == datetime(2024, 10, 18, 10, tzinfo=ICT)
+
+
+@pytest.mark.parametrize(("byline", "names"), [
+    ("By Editorial Board", ["Editorial Board"]),
+    ("by  Desk One and Desk Two", ["Desk One", "Desk Two"]),
+    ("Written by: Desk One, Desk Two & Desk Three", ["Desk One", "Desk Two", "Desk Three"]),
+    ("By Desk One | 18 October 2024", ["Desk One"]),
+    ("Desk One - 18 October 2024", ["Desk One"]),
+    ("Von Redaktion Wirtschaft", ["Redaktion Wirtschaft"]),
+    ("By", []),
+    ("https://www.facebook.com/someone", []),
+    ("", []),
+])
+def test_parse_byline(byline: str, names: list[str]) -> None:
+    assert parse_byline(byline) == names
+
+
+def test_visible_byline_without_metadata() -> None:
+    article = f"<article><h1>River levels rise</h1><div class='byline'>By <a rel='author' href='/a/x'>Desk One</a>" \
+              f"</div>{BODY}<section class='comments'><span class='byline'>By Commenter</span></section></article>"
+    assert extract_article(page(article=article), URL).authors == ["Desk One"]
+
+
+def test_publication_name_as_author_gives_way_to_a_person() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "River levels rise", "author": {"name": "Example News"},
+               "publisher": {"@type": "Organization", "name": "Example News"}}) + \
+        "<meta name='author' content='Desk One'>"
+    assert extract_article(page(head), URL).authors == ["Desk One"]
+
+
+def test_publication_name_as_author_is_kept_when_nothing_better_exists() -> None:
+    head = ld({"@type": "NewsArticle", "headline": "River levels rise", "author": {"name": "Example News"},
+               "publisher": {"name": "Example News"}})
+    assert extract_article(page(head), URL).authors == ["Example News"]
+
+
+def test_published_skips_today_bar_related_dates_and_modified() -> None:
+    body = ("<div class='topbar'><span class='today'>Friday, 25 October 2024</span></div>"
+            "<aside class='related'><time datetime='2024-10-01T08:00:00+07:00'>1 October</time></aside>")
+    head = "<meta property='article:modified_time' content='2024-10-20T09:00:00+07:00'>"
+    article = f"<article><h1>River levels rise</h1><p class='dateline'>Published 18 October 2024 | 10:58 ICT</p>" \
+              f"{BODY}</article>"
+    found = extract_article(page(head, body, article=article), URL)
+    assert found.published == datetime(2024, 10, 18, 10, 58, tzinfo=ICT)
+    assert found.modified == datetime(2024, 10, 20, 9, tzinfo=ICT)
+
+
+@pytest.mark.parametrize(("head", "article_extra", "expected"), [
+    (ld({"@type": "NewsArticle", "datePublished": "2024-10-18T03:58:50Z", "dateModified": "2024-10-19T00:00:00Z"}),
+     "", datetime(2024, 10, 18, 3, 58, 50, tzinfo=UTC)),
+    ("<meta property='article:published_time' content='2024-10-18T10:58:50+07:00'>", "",
+     datetime(2024, 10, 18, 10, 58, 50, tzinfo=ICT)),
+    ("<meta name='pubdate' content='2024-10-18'>", "", datetime(2024, 10, 18)),
+    ("", "<time itemprop='datePublished' datetime='2024-10-18T10:58'>18 Oct</time>", datetime(2024, 10, 18, 10, 58)),
+    ("", "<span class='post-date'>October 18, 2024</span>", datetime(2024, 10, 18)),
+])
+def test_published_cascade(head: str, article_extra: str, expected: datetime) -> None:
+    html = page(head, article=f"<article><h1>River levels rise</h1>{article_extra}{BODY}</article>")
+    assert extract_article(html, URL).published == expected
+
+
+def test_published_from_url_when_the_page_has_no_date() -> None:
+    doc = parse_document(page(), "https://news.example.org/2024/10/18/river-levels-rise")
+    assert find_published(doc, None, None, doc.url) == datetime(2024, 10, 18)
+
+
+def test_profile_date_selector_reads_a_khmer_line() -> None:
+    profile = load_profiles()["phnompenhpost"]
+    article = ("<article><header class='article-header'><h1>ចំណងជើង</h1><div class='publication-date'>"
+               "កាលបរិច្ឆេទចេញផ្សាយ ២៥ តុលា ២០២៤ | ០៨:៣០ ICT</div></header>" + BODY + "</article>")
+    found = extract_article(page(lang="km", article=article),
+                            "https://www.phnompenhpost.com/post-khmer/story", profile)
+    assert found.published == datetime(2024, 10, 25, 8, 30, tzinfo=ICT)
+
+
+@pytest.mark.parametrize(("lang", "head", "url", "expected"), [
+    ("en-GB", "", URL, "en"),
+    ("", "<meta property='og:locale' content='km_KH'>", URL, "km"),
+    ("", ld({"@type": "NewsArticle", "headline": "x", "inLanguage": "de-DE"}), URL, "de"),
+    ("", "", "https://www.phnompenhpost.com/post-khmer/story", "km"),  # the profile's URL rule
+    ("", "", "https://www.phnompenhpost.com/national/story", "en"),  # the profile's default
+])
+def test_language_cascade(lang: str, head: str, url: str, expected: str) -> None:
+    profile = load_profiles()["phnompenhpost"] if "phnompenhpost" in url else None
+    html = f"<html{f' lang={lang}' if lang else ''}><head>{head}</head><body><article><h1>Title</h1>{BODY}" \
+           "</article></body></html>"
+    assert extract_article(html, url, profile).language == expected
+
+
+def test_language_detected_when_undeclared_and_script_overrules_a_wrong_declaration() -> None:
+    khmer = "<p>" + "កសិករដាំម្រេចនៅខេត្តកំពត រំពឹងថាទិន្នផលម្រេចនៅរដូវប្រមូលផលខាងមុខ នឹងកើនឡើង។ " * 5 + "</p>"
+    undeclared = f"<html><body><article><h1>ម្រេចកំពត</h1>{khmer * 4}</article></body></html>"
+    assert extract_article(undeclared, URL).language == "km"
+    wrong = f"<html lang='en'><body><article><h1>ម្រេចកំពត</h1>{khmer * 4}</article></body></html>"
+    assert extract_article(wrong, URL).language == "km"
+
+
+@pytest.mark.parametrize(("head", "fetched", "expected"), [
+    (f"<link rel='canonical' href='{URL}?utm_source=x&id=3#top'>", URL, URL + "?id=3"),
+    ("<meta property='og:url' content='/world/river-levels-rise'>", URL + "?fbclid=abc", URL),
+    ("<link rel='canonical' href='https://news.example.org/'>", URL + "?utm_medium=s", URL),  # home page: ignored
+    ("<link rel='canonical' href='https://elsewhere.example.com/copy'>", URL, URL),  # another site: ignored
+    (ld({"@type": "NewsArticle", "headline": "x", "mainEntityOfPage": {"@id": URL}}), "http://127.0.0.1:9/world/x",
+     "http://127.0.0.1:9/world/x"),  # no profile: a mirror cannot be mapped
+])
+def test_origin_url(head: str, fetched: str, expected: str) -> None:
+    assert extract_article(page(head), fetched).origin_url == expected
+
+
+def test_description_tags_and_section() -> None:
+    head = ("<meta name='description' content='  Rivers &amp; lakes\n rise. '>"
+            "<meta property='article:section' content='World'>"
+            "<meta property='article:tag' content='Floods'><meta property='article:tag' content='Mekong'>"
+            "<meta property='article:tag' content='floods'>")
+    article = extract_article(page(head), URL)
+    assert article.description == "Rivers & lakes rise."
+    assert article.section == "World"
+    assert article.tags == ["Floods", "Mekong"]
+
+
+@pytest.mark.parametrize(("payload", "page_type"), [
+    (b"", "empty"),
+    ("   \n ", "empty"),
+    (b"%PDF-1.7 binary", "not_html"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not_html"),
+    (b"\x00\x01\x02garbage\x00", "not_html"),
+    ("just some plain text without markup", "not_html"),
+    ("<?xml version='1.0'?><rss version='2.0'><channel><title>x</title></channel></rss>", "not_html"),
+    ("<html><head><title>Page not found | Example</title></head><body><h1>Page not found</h1>"
+     "<p>Sorry.</p></body></html>", "error_page"),
+    ("<html><head><meta property='og:type' content='website'></head><body><h2><a href='/a'>Story one headline</a>"
+     "</h2><h2><a href='/b'>Story two headline</a></h2></body></html>", "listing"),
+    ("<html><body><p>Text without any title at all, but a few words.</p></body></html>", "no_title"),
+    ("<html><head><meta property='og:type' content='article'><title>Headline here</title></head><body></body></html>",
+     "empty_body"),
+    ("<html><body><div>" * 5000 + "deep" + "</div>" * 5000 + "</body></html>", None),
+])
+def test_page_types(payload: str | bytes, page_type: str | None) -> None:
+    article = extract_article(payload, URL)
+    if page_type is None:
+        assert article.page_type != "extract_error"
+    else:
+        assert article.page_type == page_type
+
+
+def test_utf16_page_with_bom_is_html() -> None:
+    html = page(ld({"@type": "NewsArticle", "headline": "River levels rise"})).encode("utf-16")
+    article = extract_article(html, URL)
+    assert article.page_type == "article"
+    assert article.title == "River levels rise"
