@@ -113,3 +113,14 @@ def test_load_profiles_stops_at_the_first_bad_file(tmp_path):
 def test_a_missing_profile_folder_is_an_error(tmp_path):
     with pytest.raises(ProfileError, match="SITES_DIR"):
         load_profiles(tmp_path / "nowhere")
+
+
+def test_the_example_profile_in_the_sites_readme_loads(tmp_path):
+    readme = (SITES_DIR / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example_news.yaml"
+    path.write_text(textwrap.dedent(block), encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.code_prefix == "EXN" and profile.discovery.max_pages == 20
+    assert profile.is_article_url("https://www.example-news.org/national/2024/10/a-story/")
+    assert not profile.is_article_url("https://www.example-news.org/tag/a-story")
