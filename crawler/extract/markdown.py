@@ -89,6 +89,11 @@ def escape_line_start(line: str) -> str:
     return line
 
 
+def escape_markdown(text: str) -> str:
+    """Escape plain text (a title, a caption written by hand) so kramdown shows it literally."""
+    return "\n".join(escape_line_start(escape_text(line)) for line in text.split("\n"))
+
+
 def escape_url(url: str) -> str:
     """Percent-encode what would end or confuse a Markdown link destination."""
     return _URL_UNSAFE_RE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)

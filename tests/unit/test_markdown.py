@@ -10,7 +10,13 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from crawler.extract.markdown import escape_line_start, escape_text, html_to_markdown, inline_markdown
+from crawler.extract.markdown import (
+    escape_line_start,
+    escape_markdown,
+    escape_text,
+    html_to_markdown,
+    inline_markdown,
+)
 
 BASE = "https://www.example.org/news/story"
 
@@ -177,6 +183,17 @@ def test_escape_text(text: str, escaped: str) -> None:
 ])
 def test_escape_line_start(line: str, escaped: str) -> None:
     assert escape_line_start(line) == escaped
+
+
+@pytest.mark.parametrize(("text", "escaped"), [
+    ("Kampot's \"Salt & Pepper\" festival returns: #KampotFest expects 20,000 visitors",
+     "Kampot's \"Salt & Pepper\" festival returns: #KampotFest expects 20,000 visitors"),
+    ("#1 seed wins", "\\#1 seed wins"),
+    ("1. FC Köln *wins*", "1\\. FC Köln \\*wins\\*"),
+    ("<b>not bold</b>", "\\<b>not bold\\</b>"),
+])
+def test_escape_markdown_for_plain_text(text: str, escaped: str) -> None:
+    assert escape_markdown(text) == escaped
 
 
 def test_three_dash_paragraph_stays_text() -> None:
