@@ -429,6 +429,7 @@ def _prune(container: Element, page: _Page) -> None:
     for el in doomed:
         _drop(el)
     _drop_headline_copies(container, page)
+    _drop_trailing_link_lists(container, page)
     _drop_header_furniture(container, page)
     _drop_duplicates(container, page)
     _drop_orphan_headings(container)
@@ -475,6 +476,47 @@ def _drop_headline_copies(container: Element, page: _Page) -> None:
               and block.chars <= 300 and fold(block.text) in page.headlines]
     for el in doomed:
         _clear_own_text(el)
+
+
+def _drop_trailing_link_lists(container: Element, page: _Page) -> None:
+    """Remove link lists after the last paragraph of article text ("More stories" lists whose items
+    mix a few words with a linked headline), with the short line that introduces them."""
+    order = [el for el in container.iter() if isinstance(el.tag, str)]
+    last_good = max((i for i, el in enumerate(order) if (b := page.blocks.get(el)) is not None and b.good
+                     and el.tag not in {"li", "dd", "td"} and not _has_ancestor(el, ("ul", "ol"), container)),
+                    default=None)
+    if last_good is None:
+        return
+    after = order[last_good + 1:]
+    lists = [el for el in after if el.tag in {"ul", "ol"} and _is_link_list(el, page)
+             and not _has_ancestor(el, ("ul", "ol"), container)]
+    for el in lists:
+        intro = el.getprevious()
+        if intro is None:
+            parent = el.getparent()
+            intro = parent.getprevious() if parent is not None and parent is not container else None
+        _drop(el)
+        if intro is not None and page.chars.get(intro, 0) <= 80 and page.goods.get(intro, 0) == 0 \
+                and intro.find(".//img") is None:
+            _drop(intro)
+
+
+def _has_ancestor(el: Element, tags: tuple[str, ...], container: Element) -> bool:
+    for node in el.iterancestors():
+        if node is container:
+            return False
+        if node.tag in tags:
+            return True
+    return False
+
+
+def _is_link_list(el: Element, page: _Page) -> bool:
+    items = [li for li in el if li.tag == "li"]
+    if len(items) < 2:
+        return False
+    linked = sum(1 for li in items if li.find(".//a") is not None)
+    chars = page.chars.get(el, 0)
+    return linked >= 0.8 * len(items) and chars > 0 and page.links.get(el, 0) >= 0.3 * chars
 
 
 def _drop_header_furniture(container: Element, page: _Page) -> None:

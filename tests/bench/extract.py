@@ -3,6 +3,13 @@
 Run `python -m tests.bench.extract` (or `make bench-extract`). Options: `--corpus NAME` (repeatable),
 `--json FILE` (write the numbers), `--pages` (per-page body scores), `--no-baseline` (skip trafilatura),
 `--generic` (score crawler.extract.generic.find_main_content directly instead of extract_article).
+
+The project row runs `crawler.extract.extract_article(html_bytes, url)` with no site profile (the
+spiders' code path) and scores its Markdown body as plain text with the lead image caption first.
+Baselines, on the same pages in the same run: `trafilatura` is plain `trafilatura.extract(html)`;
+`trafilatura-nc` is the same without comments (`include_comments=False`). "F1 no-capt" scores the
+body without caption paragraphs, to show what the captions the post format requires cost against
+truth that leaves captions out.
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ class Prediction:
     """What an extractor produced for one page (plain-text body plus metadata)."""
 
     body: str = ""
+    body_without_captions: str | None = None
+    """The body without caption paragraphs (None: same as body)."""
     title: str | None = None
     date: Any = None
     authors: list[str] = field(default_factory=list)
@@ -75,6 +84,7 @@ class Report:
     extractor: str
     corpus: str
     body: BodySummary
+    body_without_captions: BodySummary
     title: float | None
     date: float | None
     authors: float | None
@@ -98,7 +108,8 @@ def project_extractor() -> Callable[[Page], Prediction]:
         body = markdown_to_text(article.body or "")
         if article.image_caption:
             body = f"{markdown_to_text(article.image_caption)}\n\n{body}"
-        return Prediction(body, article.title, article.published, list(article.authors), article.image)
+        return Prediction(body, markdown_to_text(article.body or "", captions=False), article.title,
+                          article.published, list(article.authors), article.image)
 
     return run
 
@@ -143,14 +154,15 @@ def _iterwalk(element: Any) -> Iterator[tuple[str, Any]]:
     yield from lxml.etree.iterwalk(element, events=("start", "end"))
 
 
-def trafilatura_extractor() -> Callable[[Page], Prediction]:
-    """trafilatura.extract(html) plain (timed), plus extract_metadata for the fields (not timed)."""
+def trafilatura_extractor(*, comments: bool = True) -> Callable[[Page], Prediction]:
+    """trafilatura.extract(html) (timed; plain, or without comments), plus extract_metadata for the
+    other fields (not timed)."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
     def run(page: Page) -> Prediction:
         html = page.html.decode("utf-8", errors="replace")
-        return Prediction(trafilatura.extract(html) or "")
+        return Prediction(trafilatura.extract(html, include_comments=comments) or "")
 
     def metadata(page: Page, prediction: Prediction) -> None:
         meta = extract_metadata(page.html.decode("utf-8", errors="replace"), default_url=page.url)
@@ -183,6 +195,7 @@ def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[
         for page, prediction in zip(pages, predictions, strict=True):
             metadata(page, prediction)
     bodies: list[PageBody] = []
+    bare_bodies: list[PageBody] = []
     per_page: dict[str, dict[str, Any]] = {}
     titles, dates, images, image_urls = [], [], [], []
     true_authors = found_authors = 0
@@ -190,6 +203,8 @@ def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[
         truth = page.truth
         scores = score_body(prediction.body, truth.get("body") or "")
         bodies.append(scores)
+        bare = prediction.body if prediction.body_without_captions is None else prediction.body_without_captions
+        bare_bodies.append(score_body(bare, truth.get("body") or ""))
         per_page[page.id] = {"precision": scores.precision, "recall": scores.recall}
         if truth.get("title"):
             titles.append(title_matches(prediction.title, truth["title"]))
@@ -205,7 +220,7 @@ def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[
     def share(values: list[bool]) -> float | None:
         return sum(values) / len(values) if values else None
 
-    return Report(name, corpus, summarize_body(bodies), share(titles), share(dates),
+    return Report(name, corpus, summarize_body(bodies), summarize_body(bare_bodies), share(titles), share(dates),
                   found_authors / true_authors if true_authors else None, share(images), share(image_urls),
                   1000 * elapsed / max(len(pages), 1), per_page)
 
@@ -215,14 +230,16 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 def print_table(reports: Sequence[Report], out: Any = sys.stdout) -> None:
-    columns = ("extractor", "F1", "prec", "recall", "exact", "title", "day", "authors", "img", "img url", "ms/page")
+    columns = ("extractor", "F1", "prec", "recall", "exact", "F1 no-capt", "title", "day", "authors", "img",
+               "img url", "ms/page")
     for corpus in dict.fromkeys(r.corpus for r in reports):
         rows = [r for r in reports if r.corpus == corpus]
         print(f"\n{corpus} ({rows[0].body.pages} pages)", file=out)
         print("  ".join(f"{c:>11}" for c in columns), file=out)
         for r in rows:
             cells = (r.extractor, _fmt(r.body.f1), _fmt(r.body.precision), _fmt(r.body.recall),
-                     _fmt(r.body.accuracy), _fmt(r.title), _fmt(r.date), _fmt(r.authors), _fmt(r.image_present),
+                     _fmt(r.body.accuracy), _fmt(r.body_without_captions.f1), _fmt(r.title), _fmt(r.date),
+                     _fmt(r.authors), _fmt(r.image_present),
                      _fmt(r.image_url), _fmt(r.ms_per_page, 1))
             print("  ".join(f"{c:>11}" for c in cells), file=out)
 
@@ -247,12 +264,12 @@ def print_pages(reports: Sequence[Report], out: Any = sys.stdout) -> None:
 def run(corpora: Sequence[str], *, baseline: bool = True, generic: bool = False) -> list[Report]:
     reports = []
     ours = generic_extractor() if generic else project_extractor()
-    theirs = trafilatura_extractor() if baseline else None
+    baselines = {"trafilatura": trafilatura_extractor(), "trafilatura-nc": trafilatura_extractor(comments=False)}
     for corpus in corpora:
         pages = load_corpus(corpus)
         reports.append(evaluate("generic" if generic else "project", corpus, pages, ours))
-        if theirs is not None:
-            reports.append(evaluate("trafilatura", corpus, pages, theirs))
+        if baseline:
+            reports.extend(evaluate(name, corpus, pages, extractor) for name, extractor in baselines.items())
     return reports
 
 
