@@ -63,6 +63,7 @@ DECLARED_BODY_CONTAINMENT = 0.5
 DECLARED_BODY_UNIQUENESS = 0.8
 """...and does not repeat itself (at least this share of its word 4-grams are distinct)."""
 _WORD_RE = re.compile(r"\w+")
+_TEXT_TAGS = frozenset({"p", "div", "section", "li", "blockquote", "span", "h2", "h3", "h4", "h5", "h6"})
 MAX_FORM_BOX_CHARS = 400
 """The box around a form control (newsletter signup, login, search) holds at most this much text."""
 _CONTROL_TAGS = frozenset({"input", "select", "textarea", "form"})
@@ -174,13 +175,28 @@ def _prefer_declared_body(doc: Document, found: Element | None) -> Element | Non
     if _uniqueness(declared) < DECLARED_BODY_UNIQUENESS:
         return found  # the text repeats itself: a template glitch, not a better body
     logger.debug("%s: visible article text is a part of the JSON-LD articleBody; using articleBody", doc.url)
-    element = lxml.html.Element("div")
+    element = _lead_part(found, declared) if found is not None else lxml.html.Element("div")
     for paragraph in re.split(r"\s*\n\s*\n\s*|\s*\n\s*(?=\S)", declared.strip()):
         if paragraph:
-            p = lxml.html.Element("p")
-            p.text = paragraph
-            element.append(p)
+            lxml.etree.SubElement(element, "p").text = paragraph
     return element
+
+
+def _lead_part(found: Element, declared: str) -> Element:
+    """What the visible body shows before the text articleBody covers (standfirst, lead figure)."""
+    for el in found.iter():
+        text = " ".join(el.text_content().split())
+        if len(text) >= GOOD_CHARS and el.tag in _TEXT_TAGS and _containment(text, declared) >= 0.8:
+            node: Element | None = el
+            while node is not None and node is not found:
+                for sibling in list(node.itersiblings()):
+                    node.getparent().remove(sibling)
+                parent = node.getparent()
+                if node is el:
+                    parent.remove(node)
+                node = parent
+            break
+    return found
 
 
 def _declared_body(doc: Document) -> str | None:

@@ -223,11 +223,14 @@ MORE_PARAGRAPHS = [
 def test_json_ld_article_body_replaces_a_truncated_visible_body() -> None:
     full = "\n\n".join(PARAGRAPHS + MORE_PARAGRAPHS)
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": full})
-    html = article_page(paragraphs(PARAGRAPHS[:1]) + '<div class="paywall-prompt"><p>Subscribe to read the rest '
+    standfirst = "Shipments climbed to a record in the third quarter as exporters found buyers further afield."
+    html = article_page(f'<p class="standfirst">{standfirst}</p><figure><img src="/lead.jpg"></figure>'
+                        + paragraphs(PARAGRAPHS[:1]) + '<div class="paywall-prompt"><p>Subscribe to read the rest '
                         "of this story.</p></div>", head=f'<script type="application/ld+json">{ld}</script>')
     found = find(html)
     assert found is not None
-    assert [p.text for p in found.findall("p")] == PARAGRAPHS + MORE_PARAGRAPHS
+    assert [" ".join(p.text_content().split()) for p in found.iter("p")] == [standfirst, *PARAGRAPHS, *MORE_PARAGRAPHS]
+    assert found.find(".//figure/img") is not None  # the lead figure shown before the text stays
 
 
 def test_json_ld_article_body_is_ignored_when_the_page_holds_the_whole_text() -> None:

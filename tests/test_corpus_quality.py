@@ -1,0 +1,142 @@
+"""Extraction quality gate on the bundled corpora (tests/fixtures/corpus).
+
+1. The project's extraction (`extract_article`, no site profile: the generic path the spiders take for
+   pages no profile covers) is scored over both corpora exactly as `make bench-extract` scores it; every
+   number must stay at or above its floor in tests/bench/baseline.json (achieved value minus a margin),
+   so a regression fails CI.
+2. A handful of real pages with what must be in the body (the truth's first and last paragraphs) and
+   what must not (teasers, comments, newsletter boxes, paywall notices found on the same page), plus the
+   title, publication day and authors the truth records.
+
+To raise the floors after an improvement: `python -m tests.bench.extract --no-baseline --json FILE`,
+then copy the new values minus the margin into baseline.json.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.extract import extract_article
+from crawler.items import Article
+from tests.bench.extract import CORPORA, Page, Report, evaluate, load_corpus, project_extractor
+from tests.bench.scoring import authors_found, markdown_to_text, same_day, title_matches, tokens
+
+BASELINE = Path(__file__).resolve().parent / "bench" / "baseline.json"
+
+
+@cache
+def corpus(name: str) -> tuple[Page, ...]:
+    return tuple(load_corpus(name))
+
+
+@cache
+def report(name: str) -> Report:
+    return evaluate("project", name, corpus(name), project_extractor())
+
+
+def floors() -> dict[str, dict[str, float]]:
+    return json.loads(BASELINE.read_text(encoding="utf-8"))["floors"]
+
+
+def measured(rep: Report) -> dict[str, float | None]:
+    return {
+        "body_f1": rep.body.f1,
+        "body_precision": rep.body.precision,
+        "body_recall": rep.body.recall,
+        "title": rep.title,
+        "date": rep.date,
+        "authors": rep.authors,
+        "image_present": rep.image_present,
+    }
+
+
+def test_the_corpora_are_complete() -> None:
+    assert set(floors()) == set(CORPORA)
+    assert len(corpus("aeb-dev")) == 61
+    assert len(corpus("fundus-dev")) == 91
+    for name in CORPORA:
+        assert all(page.truth["body"] and page.html.lstrip()[:1] == b"<" for page in corpus(name))
+
+
+@pytest.mark.parametrize("name", CORPORA)
+def test_scores_stay_above_their_floors(name: str) -> None:
+    got = measured(report(name))
+    below = {}
+    for metric, floor in floors()[name].items():
+        value = got[metric]
+        if value is None or value < floor:
+            below[metric] = (value, floor)
+    assert not below, f"{name}: below the floor (measured, floor): {below}"
+
+
+def article_for(corpus_name: str, page_id: str) -> tuple[Page, Article, str]:
+    page = next(p for p in corpus(corpus_name) if p.id == page_id)
+    article = extract_article(page.html, page.url)
+    return page, article, markdown_to_text(article.body)
+
+
+def contains(text: str, passage: str) -> bool:
+    """The passage's words appear in the text in order, next to each other (punctuation ignored)."""
+    needle, haystack = tokens(passage), tokens(text)
+    if not needle:
+        return True
+    first = needle[0]
+    return any(haystack[i:i + len(needle)] == needle for i, token in enumerate(haystack) if token == first)
+
+
+def count(text: str, passage: str) -> int:
+    needle, haystack = tokens(passage), tokens(text)
+    return sum(1 for i in range(len(haystack) - len(needle) + 1) if haystack[i:i + len(needle)] == needle)
+
+
+# (corpus, page id, chrome that is on the page but must not be in the body, what the case is about)
+PAGES: list[tuple[str, str, list[str], str]] = [
+    ("aeb-dev", "e4c6a3b482403a8f60190ba27248cd52b250b86f5d4a8a10edcf7062c64fc3f5",
+     ["Carlos Ghosn and the dark side of Japanese justice", "Our family always celebrates anniversaries"],
+     "opinion column followed by more teaser text than the column itself"),
+    ("aeb-dev", "2f42ef1d3ea0c96e56355d3db93d0e06b47e760b74f6f4261278b8cd1c246dd6",
+     ["More Great WIRED Stories", "YouTubers must unionize"],
+     "related-stories list after the last paragraph"),
+    ("aeb-dev", "232a43fb15abde807427b2a7bf4f772e27b8760554370956d8291df4e8166dbf",
+     ["Before he died, Steve Jobs gave Jony Ive", "I sure wish Apple would offer"],
+     "short news item under a comment thread several times longer"),
+    ("fundus-dev", "us-TechCrunch_2024_05_17", ["More TechCrunch", "OpenAI has reached a deal with Reddit"],
+     "teaser cards below the article"),
+    ("fundus-dev", "de-JungeWelt_2024_04_26", ["Fahndung nach Verrätern", "Aufklärung nur intern"],
+     "'similar articles' cards inside the article element"),
+    ("fundus-dev", "de-WAZ_2024_03_08", ["Mit meiner Anmeldung zum Newsletter", "Duisburg-Newsletter"],
+     "newsletter signup box in utility-class markup"),
+    ("fundus-dev", "es-ABC_2026_04_25", ["Esta funcionalidad es exclusiva para suscriptores"],
+     "paywalled page: the full text is only in JSON-LD articleBody"),
+    ("fundus-dev", "it-CorriereDellaSera_2025_02_04", [],
+     "JSON-LD articleBody repeats itself and must not replace the page text"),
+    ("fundus-dev", "jp-NikkanGeadai_2025_01_31", [], "Japanese article"),
+    ("fundus-dev", "ch-NZZ_2024_07_18", [], "live ticker with nine authors"),
+]
+
+
+@pytest.mark.parametrize(("corpus_name", "page_id", "chrome", "about"), PAGES, ids=[p[1][:24] for p in PAGES])
+def test_key_pages(corpus_name: str, page_id: str, chrome: list[str], about: str) -> None:
+    page, article, body = article_for(corpus_name, page_id)
+    truth: dict[str, Any] = page.truth
+    paragraphs = [p for p in truth["body"].split("\n\n") if len(tokens(p)) >= 4]
+    assert article.page_type == "article", about
+    for paragraph in (paragraphs[0], paragraphs[-1]):
+        assert contains(body, paragraph), f"{about}: missing {paragraph[:80]!r}"
+    assert count(body, paragraphs[-1]) == 1, f"{about}: the last paragraph is repeated"
+    raw = html.unescape(page.html.decode("utf-8"))
+    for text in chrome:
+        assert text in raw, f"{text!r} is not on the page: the case tests nothing"
+        assert not contains(body, text), f"{about}: chrome {text!r} is in the body"
+    if truth.get("title"):
+        assert title_matches(article.title, truth["title"]), (article.title, truth["title"])
+    if truth.get("date"):
+        assert same_day(article.published, truth["date"]), (article.published, truth["date"])
+    if truth.get("authors"):
+        assert authors_found(article.authors, truth["authors"]) == len(truth["authors"]), article.authors
