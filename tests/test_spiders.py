@@ -243,12 +243,20 @@ def test_sitemap_and_feed_entries_become_candidates_with_their_newest_date(site_
     assert f"{ORIGIN}/tags/asean" not in candidates
 
 
-def test_since_drops_older_entries(tmp_path):
+def test_since_drops_entries_dated_before_it_even_when_a_listing_links_them(tmp_path):
     spider = make_spider(loader().load("phnompenhpost"), tmp_path, since="2024-10-24")
-    spider.offer(SEED_URL, datetime(2024, 10, 18, tzinfo=UTC), "sitemap")
-    spider.offer(f"{ORIGIN}/national/undated", None, "listing")
-    assert list(spider._candidates) == [f"{ORIGIN}/national/undated"]
+    engine = FakeEngine()
+    spider.crawler.engine = engine
+    old, undated, recent = (f"{ORIGIN}/national/{name}" for name in ("old", "undated", "recent"))
+    spider.offer(old, None, "listing")
+    spider.offer(old, datetime(2024, 10, 18, tzinfo=UTC), "sitemap")
+    spider.offer(undated, None, "listing")
+    spider.offer(recent, datetime(2024, 10, 25, tzinfo=UTC), "feed")
+    with pytest.raises(DontCloseSpider):
+        spider._on_idle(spider)
+    assert sorted(r.meta["key"] for r in engine.crawled) == [recent, undated]
     assert stats(spider)["discovery/skipped_since"] == 1
+    spider._on_spider_closed(spider)
 
 
 def national_page(number: int) -> Any:

@@ -239,13 +239,14 @@ class SiteSpider(NewsSpider):
             yield self._discovery_request(next_origin, self.parse_listing, page=page + 1)
 
     def offer(self, url: str, lastmod: datetime | None, source: str) -> None:
-        """Add a discovered URL to the candidates, keeping the newest date any source gave."""
+        """Add a discovered URL to the candidates, keeping the newest date any source gave.
+
+        `-a since=` is applied when discovery is done, to that newest date: an article a sitemap
+        dates before `since` is skipped even when a listing also links it (listings give no dates).
+        """
         key = self.key_of(self.origin_url_of(url, {}))
         if not self.site.is_article_url(key):
             self.count("discovery/not_article")
-            return
-        if self.since is not None and lastmod is not None and lastmod < self.since:
-            self.count("discovery/skipped_since")
             return
         self.count(f"discovery/links/{source}")
         if key in self._candidates:
@@ -277,6 +278,9 @@ class SiteSpider(NewsSpider):
         scheduled = 0
         skipped: dict[str, int] = {}
         for key, lastmod in batch:
+            if self.since is not None and lastmod is not None and lastmod < self.since:
+                self.count("discovery/skipped_since")
+                continue
             reason = self.fetch_reason(key, lastmod)
             if reason is None:
                 dead = self._store is None or not self._store.known(key)
