@@ -310,3 +310,54 @@ def test_a_real_run_writes_posts_and_a_feed_of_what_it_wrote(tmp_path):
     newest = max((output / "_feeds").iterdir(), key=lambda p: p.stat().st_mtime)
     statuses = [json.loads(line)["status"] for line in newest.read_text(encoding="utf-8").splitlines()]
     assert statuses == ["updated", "updated"]
+
+
+FAILING_SPIDER = '''
+import shutil
+from datetime import datetime
+from pathlib import Path
+import scrapy
+from crawler.items import Article
+
+
+def story(i):
+    return Article(url=f"https://www.phnompenhpost.com/national/story-{i}", title=f"Story {i}", body="Body.",
+                   published=datetime(2024, 10, 18, 10, 0), site="phnompenhpost")
+
+
+class FeedCheckSpider(scrapy.Spider):
+    name = "feedcheck"
+    start_urls = ["data:,first"]  # items from callbacks, as in a real crawl (no network)
+
+    def parse(self, response):
+        yield story(0)
+        yield scrapy.Request("data:,second", callback=self.parse_second)
+
+    def parse_second(self, response):
+        posts = Path(self.settings["OUTPUT_DIR"]) / "_posts"
+        shutil.rmtree(posts)  # the disk goes away under the run: _posts becomes a file
+        posts.write_text("not a folder")
+        yield story(1)
+        yield story(2)
+'''
+
+
+def test_a_write_error_closes_a_real_run_with_output_error(tmp_path):
+    output = tmp_path / "out"
+    spider = tmp_path / "feedcheck_spider.py"
+    spider.write_text(FAILING_SPIDER, encoding="utf-8")
+    runner = tmp_path / "run.py"
+    runner.write_text(RUN_SCRIPT, encoding="utf-8")
+    overrides = {"OUTPUT_DIR": str(output), "SPIDER_LOADER_CLASS": "scrapy.spiderloader.SpiderLoader",
+                 "SPIDER_MODULES": "", "EXTENSIONS": "{}", "LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": "False"}
+    args = [arg for key, value in overrides.items() for arg in ("-s", f"{key}={value}")]
+    proc = subprocess.run([sys.executable, str(runner), str(spider), *args], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert "Closing spider (output_error)" in proc.stderr, proc.stderr
+    assert "'finish_reason': 'output_error'" in proc.stderr
+    assert "'posts/write_errors': 1" in proc.stderr
+    assert re.search(r"ERROR: Cannot write post .*_posts/2024-10-18-story-1\.md: ", proc.stderr), proc.stderr[-3000:]
+    feed = next((output / "_feeds").iterdir())
+    assert [json.loads(line)["file"] for line in feed.read_text(encoding="utf-8").splitlines()] == [
+        "_posts/2024-10-18-story-0.md"]
