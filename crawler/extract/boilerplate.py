@@ -125,11 +125,12 @@ def is_boilerplate_phrase(text: str) -> bool:
 
 
 _BOILERPLATE_LINE_RE = re.compile(
-    r"^(?:ad ?block(?:er)? (?:users?|detected)|advertisement\b|anzeige\b|werbung\b)",
+    r"^(?:ad ?block(?:er)? (?:users?|detected)|advertisement\b|anzeige\b|werbung\b"
+    r"|to view this video please enable javascript|your browser does not support)",
     re.I,
 )
 
 
 def is_boilerplate_line(text: str) -> bool:
-    """Whether a line is an advertising or ad-blocker notice, however long."""
+    """Whether a line is an advertising, ad-blocker or video-player fallback notice, however long."""
     return len(text) <= 300 and bool(_BOILERPLATE_LINE_RE.match(text.strip()))

@@ -69,6 +69,13 @@ MAX_FORM_BOX_CHARS = 400
 _CONTROL_TAGS = frozenset({"input", "select", "textarea", "form"})
 DUPLICATE_CHARS = 50
 """A block at least this long that repeats an earlier block's text is a layout duplicate."""
+DATE_RE = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}|"
+    r"\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b",
+    re.I,
+)
+"""Dates and times as news pages print them."""
 FURNITURE_RE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}|"
@@ -447,6 +454,8 @@ def _prune(container: Element, page: _Page) -> None:
     _drop_headline_copies(container, page)
     _drop_trailing_link_lists(container, page)
     _drop_header_furniture(container, page)
+    for el in list(container.iter("h1")):
+        _drop(el)  # the headline: the post renders the title itself
     _drop_duplicates(container, page)
     _drop_orphan_headings(container)
 
@@ -455,8 +464,6 @@ def _is_chrome_inside(el: Element, page: _Page) -> bool:
     if el in page.chrome:
         return True
     tag = el.tag
-    if tag == "h1":
-        return True
     block = page.blocks.get(el)
     if block is not None and block.chars == page.chars.get(el, 0) and is_boilerplate_line(block.text):
         return True
@@ -544,7 +551,7 @@ def _drop_header_furniture(container: Element, page: _Page) -> None:
         block = page.blocks.get(el)
         if block is None:
             continue
-        if block.good and el.tag not in HEADING_TAGS:
+        if block.good and el.tag not in HEADING_TAGS and not _is_dateline(el, block, container):
             break
         blocks.append((el, block))
     last_h1 = max((i for i, (el, _) in enumerate(blocks) if el.tag == "h1"), default=-1)
@@ -553,6 +560,15 @@ def _drop_header_furniture(container: Element, page: _Page) -> None:
             continue
         if index < last_h1 or (block.chars <= 120 and (_in_header(el, container) or _looks_like_furniture(el, block))):
             _clear_own_text(el)
+
+
+def _is_dateline(el: Element, block: _Block, container: Element) -> bool:
+    """A short line holding a <time> element, or a date inside a header ("Published 21 October 2024")."""
+    if block.chars > 80:
+        return False
+    if el.tag == "time" or el.find(".//time") is not None:
+        return True
+    return _in_header(el, container) and bool(DATE_RE.search(block.text))
 
 
 def _in_header(el: Element, container: Element) -> bool:

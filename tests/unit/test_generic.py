@@ -287,3 +287,30 @@ def test_the_same_page_gives_the_same_element_twice() -> None:
     first, second = find_main_content(doc), find_main_content(copy.deepcopy(doc))
     assert first is not None and second is not None
     assert lxml.html.tostring(first) == lxml.html.tostring(second)
+
+
+def replica_cases() -> list[tuple[str, bytes, dict]]:
+    from tests.conftest import EXPECTED, REPLICA
+
+    routes = {r["path"]: r for r in json.loads((REPLICA / "routes.json").read_text(encoding="utf-8"))}
+    cases = []
+    for path in sorted(EXPECTED.glob("*.json")):
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        route = routes[expected["served_at"][0]]
+        cases.append((path.stem, (REPLICA / route["file"]).read_bytes(), expected))
+    return cases
+
+
+@pytest.mark.parametrize(("slug", "page", "expected"), replica_cases(), ids=[c[0][:30] for c in replica_cases()])
+def test_replica_articles_without_a_profile(slug: str, page: bytes, expected: dict) -> None:
+    """The generic finder alone gets every replica article right: text in order, chrome left out."""
+    found = find_main_content(parse_document(page, expected["origin_url"]))
+    assert found is not None, slug
+    text = text_of(found)
+    position = 0
+    for passage in expected["must_contain_in_order"]:
+        at = text.find(" ".join(passage.split()), position)
+        assert at >= 0, f"{slug}: {passage!r} missing or out of order"
+        position = at
+    for chrome in expected["must_not_contain"]:
+        assert chrome not in text, f"{slug}: {chrome!r}"
