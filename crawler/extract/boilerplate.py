@@ -71,10 +71,15 @@ def attribute_words(value: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _WORD_SPLIT_RE.split(value) if w)
 
 
+# Responsive-visibility utility classes (hidden-xs, visible-print...) say nothing about the content.
+_RESPONSIVE_RE = re.compile(r"(?:^|\s)(?:hidden|visible|show|hide)-(?:xs|sm|md|lg|xl|xxl|print|mobile|tablet|desktop)"
+                            r"(?:-\w+)?(?=\s|$)", re.I)
+
+
 @lru_cache(maxsize=4096)
 def chrome_strength(value: str) -> int:
     """2 when a class/id value names page chrome, 1 when it names small furniture, 0 otherwise."""
-    words = attribute_words(value)
+    words = attribute_words(_RESPONSIVE_RE.sub(" ", value))
     if not words:
         return 0
     if any(w in _STRONG_WORDS for w in words):

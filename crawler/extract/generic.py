@@ -43,7 +43,7 @@ MAX_GOOD_LINK_DENSITY = 0.33
 """...and at most this share of its text inside links."""
 MIN_ARTICLE_CHARS = 150
 """Less article text than this in the best container means the page holds no article."""
-WRAPPER_SHARE = 0.66
+WRAPPER_SHARE = 0.5
 """An element named like chrome that holds this share of the page's article text is a wrapper, not chrome."""
 CHROME_WEIGHT = 0.25
 """Text inside chrome counts this much against a container (it is pruned anyway, so lightly)."""
