@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import types
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
@@ -33,36 +32,6 @@ from crawler.posts.render import render_content
 from tests.conftest import ROOT
 
 URL = "https://www.phnompenhpost.com/lifestyle/kampots-salt-pepper-festival-returns-kampotfest-expects-20000-visitors"
-STAND_IN = r'''
-def _install_escape_markdown_stand_in():
-    """crawler.extract.markdown (another helper's) may not have escape_markdown yet: stand in only then."""
-    import re, sys, types
-    try:
-        from crawler.extract.markdown import escape_markdown  # noqa: F401
-        return
-    except ImportError:
-        pass
-    try:
-        import crawler.extract.markdown as module
-    except ImportError:
-        module = types.ModuleType("crawler.extract.markdown")
-        sys.modules["crawler.extract.markdown"] = module
-    module.escape_markdown = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
-'''
-
-
-@pytest.fixture(autouse=True)
-def escape_markdown_available(monkeypatch):
-    try:
-        from crawler.extract.markdown import escape_markdown  # noqa: F401
-    except ImportError:
-        try:
-            import crawler.extract.markdown as module
-        except ImportError:
-            module = types.ModuleType("crawler.extract.markdown")
-            monkeypatch.setitem(sys.modules, "crawler.extract.markdown", module)
-        stand_in = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)  # noqa: E731
-        monkeypatch.setattr(module, "escape_markdown", stand_in, raising=False)
 
 
 def article(**changes) -> Article:
@@ -239,13 +208,6 @@ def test_feed_uri_params_follow_output_dir(tmp_path):
     assert params["name"] == "phnompenhpost"
 
 
-RUN_SCRIPT = STAND_IN + r'''
-_install_escape_markdown_stand_in()
-import sys
-from scrapy.cmdline import execute
-execute(["scrapy", "runspider", sys.argv[1], *sys.argv[2:]])
-'''
-
 SPIDER = '''
 from datetime import datetime, timezone
 import scrapy
@@ -270,15 +232,13 @@ class FeedCheckSpider(scrapy.Spider):
 def _run_spider(tmp_path: Path, output: Path, body: str) -> subprocess.CompletedProcess[str]:
     spider = tmp_path / "feedcheck_spider.py"
     spider.write_text(SPIDER.replace("TITLE_BODY", repr(body)), encoding="utf-8")
-    runner = tmp_path / "run.py"
-    runner.write_text(RUN_SCRIPT, encoding="utf-8")
     overrides = {
         "OUTPUT_DIR": str(output), "SPIDER_LOADER_CLASS": "scrapy.spiderloader.SpiderLoader", "SPIDER_MODULES": "",
         "EXTENSIONS": "{}", "LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": "False",
     }
     args = [arg for key, value in overrides.items() for arg in ("-s", f"{key}={value}")]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, str(runner), str(spider), *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(spider), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -346,12 +306,10 @@ def test_a_write_error_closes_a_real_run_with_output_error(tmp_path):
     output = tmp_path / "out"
     spider = tmp_path / "feedcheck_spider.py"
     spider.write_text(FAILING_SPIDER, encoding="utf-8")
-    runner = tmp_path / "run.py"
-    runner.write_text(RUN_SCRIPT, encoding="utf-8")
     overrides = {"OUTPUT_DIR": str(output), "SPIDER_LOADER_CLASS": "scrapy.spiderloader.SpiderLoader",
                  "SPIDER_MODULES": "", "EXTENSIONS": "{}", "LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": "False"}
     args = [arg for key, value in overrides.items() for arg in ("-s", f"{key}={value}")]
-    proc = subprocess.run([sys.executable, str(runner), str(spider), *args], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(spider), *args], cwd=ROOT,
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60,
                           check=False)
     assert "Closing spider (output_error)" in proc.stderr, proc.stderr

@@ -7,8 +7,6 @@ import json
 import random
 import re
 import subprocess
-import sys
-import types
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -54,19 +52,6 @@ instants = st.datetimes(
 )
 
 
-@pytest.fixture(autouse=True)
-def escape_markdown_available(monkeypatch):
-    """crawler.extract.markdown (another helper's) may not exist yet: stand in for it only then."""
-    try:
-        from crawler.extract.markdown import escape_markdown  # noqa: F401
-    except ImportError:
-        try:
-            import crawler.extract.markdown as module
-        except ImportError:
-            module = types.ModuleType("crawler.extract.markdown")
-            monkeypatch.setitem(sys.modules, "crawler.extract.markdown", module)
-        stand_in = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)  # noqa: E731
-        monkeypatch.setattr(module, "escape_markdown", stand_in, raising=False)
 
 
 @PROPERTY_SETTINGS

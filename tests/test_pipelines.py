@@ -7,9 +7,6 @@ import asyncio
 import errno
 import hashlib
 import logging
-import re
-import sys
-import types
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -36,19 +33,6 @@ NOW = datetime(2024, 11, 2, 8, 30, 15, 987654, tzinfo=UTC)
 ICT = timezone(timedelta(hours=7))
 
 
-@pytest.fixture(autouse=True)
-def escape_markdown_available(monkeypatch):
-    """crawler.extract.markdown (another helper's) may not exist yet: stand in for it only then."""
-    try:
-        from crawler.extract.markdown import escape_markdown  # noqa: F401
-    except ImportError:
-        try:
-            import crawler.extract.markdown as module
-        except ImportError:
-            module = types.ModuleType("crawler.extract.markdown")
-            monkeypatch.setitem(sys.modules, "crawler.extract.markdown", module)
-        stand_in = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)  # noqa: E731
-        monkeypatch.setattr(module, "escape_markdown", stand_in, raising=False)
 
 
 def raw(**changes) -> Article:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
-import types
 from datetime import UTC, datetime
 
 import pytest
@@ -19,19 +17,6 @@ GOLDEN = EXPECTED / f"{SEED_SLUG}.md"
 URL = "https://www.example.org/news/story"
 
 
-@pytest.fixture(autouse=True)
-def escape_markdown_available(monkeypatch):
-    """crawler.extract.markdown (another helper's) may not exist yet: stand in for it only then."""
-    try:
-        from crawler.extract.markdown import escape_markdown  # noqa: F401
-    except ImportError:
-        try:
-            import crawler.extract.markdown as module
-        except ImportError:
-            module = types.ModuleType("crawler.extract.markdown")
-            monkeypatch.setitem(sys.modules, "crawler.extract.markdown", module)
-        stand_in = lambda text: re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)  # noqa: E731
-        monkeypatch.setattr(module, "escape_markdown", stand_in, raising=False)
 
 
 def golden_article() -> tuple[Article, str]:
@@ -162,6 +147,7 @@ HEADING_TITLES = [
     'Kampot\'s "Salt & Pepper" festival returns: #KampotFest expects 20,000 visitors',
     "C#", "Ends with ##", "##", "Title {#custom}", "{#a} and {#b}", "We are #1", "a # b", "x_y_z and *stars*",
     "[not a link](https://x.org)", "<b>not bold</b>", "back\\slash \\{#id}", "កសិករម្រេចកំពត",
+    "1. Numbered", "- dash", "> quote", "Price $$5$$", "a ~~b~~ c", "&copy; entity", "Title {: .x}", "x | y",
 ]
 
 
