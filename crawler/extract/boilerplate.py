@@ -114,6 +114,11 @@ _BOILERPLATE_PHRASES = frozenset({
     "continue reading below", "scroll to continue with content", "trending", "most read", "most popular",
     "top stories", "you may also like", "recommended", "recommended for you", "image", "photo", "video",
     "watch", "listen", "play", "close", "open", "menu", "copy link", "link copied", "zoom", "enlarge",
+    "zum inhalt springen", "story saved", "article saved", "saved", "bookmark", "add to bookmarks",
+    "wie hat ihnen dieser artikel gefallen", "was this article helpful", "did you find this article helpful",
+    "teilen", "teilen und weiterempfehlen", "artikel teilen", "compartir", "partager", "condividi", "dela",
+    "don t miss", "must read", "editor s picks", "recommended reading", "in other news", "more stories",
+    "more news", "mehr news", "top news", "más noticias", "related video", "related videos", "video player",
 })
 _FOLD_RE = re.compile(r"[\W_]+")
 
@@ -127,6 +132,44 @@ def is_boilerplate_phrase(text: str) -> bool:
     """Whether a short text is a known chrome phrase ("Advertisement", "Read more", "Share this")."""
     folded = fold(text)
     return len(folded) <= 60 and folded in _BOILERPLATE_PHRASES
+
+
+_COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
+_BYLINE_START_RE = re.compile(r"^(?:by|von|por|par|di|av|door|af|da|de)\s", re.I)
+_TIME_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_DATE_TOKENS_RE = re.compile(
+    r"\b(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d{1,2}[:.]\d{2}|\d{1,4}|uhr|am|pm|gmt|utc|cet|cest|est|edt|pst"
+    r"|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
+    r"|januar\w*|februar\w*|märz|mai|juni|juli|oktober|dezember|updated|published|modified|posted"
+    r"|aktualisiert|veröffentlicht|erstellt|stand|uppdaterad|publicerad|actualizado|publicado|mis à jour|publié le"
+    r"|le|à|am|um|on|at|den)\b",
+    re.I,
+)
+
+
+_FULL_DATE_RE = re.compile(
+    r"\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|\b[a-zäé]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\b\d{1,2}\.? [a-zäé]{3,9}\.? \d{4}",
+    re.I,
+)
+
+
+def is_copyright_notice(text: str) -> bool:
+    """A short copyright line ("© Example Org", "Copyright 2024 ...")."""
+    return len(text) <= 100 and bool(_COPYRIGHT_RE.match(text.strip()))
+
+
+def is_dateline(text: str) -> bool:
+    """A short line that is a date/time stamp ("Updated 15.59 | Published 14.14") or a byline with one
+    ("By a reporter 06.11.2025, 17:06")."""
+    if len(text) > 100:
+        return False
+    if _BYLINE_START_RE.match(text) and (_TIME_RE.search(text) or re.search(r"\d{1,2}\.\d{1,2}\.\d{2,4}", text)):
+        return True
+    if not (_TIME_RE.search(text) or _FULL_DATE_RE.search(text)):
+        return False
+    rest = _DATE_TOKENS_RE.sub(" ", text)
+    return len([w for w in re.split(r"[\W_]+", rest) if w]) <= 1
 
 
 _BOILERPLATE_LINE_RE = re.compile(

@@ -30,6 +30,8 @@ from crawler.extract.boilerplate import (
     fold,
     is_boilerplate_line,
     is_boilerplate_phrase,
+    is_copyright_notice,
+    is_dateline,
 )
 from crawler.extract.document import Document
 
@@ -63,6 +65,7 @@ DECLARED_BODY_CONTAINMENT = 0.5
 DECLARED_BODY_UNIQUENESS = 0.8
 """...and does not repeat itself (at least this share of its word 4-grams are distinct)."""
 _WORD_RE = re.compile(r"\w+")
+_CELL_TAGS = frozenset({"td", "th", "li", "dd", "dt", "caption"})
 _TEXT_TAGS = frozenset({"p", "div", "section", "li", "blockquote", "span", "h2", "h3", "h4", "h5", "h6"})
 MAX_FORM_BOX_CHARS = 400
 """The box around a form control (newsletter signup, login, search) holds at most this much text."""
@@ -465,7 +468,9 @@ def _is_chrome_inside(el: Element, page: _Page) -> bool:
         return True
     tag = el.tag
     block = page.blocks.get(el)
-    if block is not None and block.chars == page.chars.get(el, 0) and is_boilerplate_line(block.text):
+    if block is not None and block.chars == page.chars.get(el, 0) and (
+            is_boilerplate_line(block.text) or is_copyright_notice(block.text)
+            or (tag not in _CELL_TAGS and is_dateline(block.text))):
         return True
     if page.goods.get(el, 0) > 0:
         return False
