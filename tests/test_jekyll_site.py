@@ -6,9 +6,11 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import pytest
@@ -506,3 +508,135 @@ def test_hand_site_index_groups_posts_by_category_newest_first(hand_site: BuiltS
 
 def test_hand_site_has_no_active_content(hand_site: BuiltSite) -> None:
     assert active_content(hand_site) == []
+
+
+# --- the real crawl of the replica, built -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crawled_site(jekyll: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
+    from tests.conftest import REPLICA, run_scrapy
+    from tests.replay_server import ReplayServer
+
+    output = tmp_path_factory.mktemp("crawled-site")
+    copy_skeleton(output)
+    with ReplayServer(REPLICA) as replica:
+        run = run_scrapy(
+            "crawl",
+            "phnompenhpost",
+            "-a",
+            f"base_url={replica.base_url}",
+            "-s",
+            f"OUTPUT_DIR={output}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+        )
+    if run.returncode != 0:
+        pytest.fail(f"scrapy crawl phnompenhpost failed with exit status {run.returncode}:\n{run.output[-4000:]}")
+    yield build(jekyll, output)
+
+
+@pytest.fixture(scope="module")
+def expected() -> list[dict[str, Any]]:
+    from tests.conftest import expected_articles
+
+    return expected_articles()
+
+
+def test_crawled_site_has_a_page_per_article(crawled_site: BuiltSite, expected: list[dict[str, Any]]) -> None:
+    assert len(expected) == 14
+    assert len(list((crawled_site.source / "_posts").glob("*.md"))) == len(expected)
+    assert len(crawled_site.posts) == len(expected)
+    for article in expected:
+        page = crawled_site.post_by_origin(str(article["origin_url"]))
+        assert page.url.endswith(f"/{str(article['local_date']).replace('-', '/')}/{page.url.split('/')[-2]}/")
+
+
+def test_crawled_site_pages_show_title_language_date_and_category(
+    crawled_site: BuiltSite, expected: list[dict[str, Any]]
+) -> None:
+    for article in expected:
+        page = crawled_site.post_by_origin(str(article["origin_url"]))
+        slug = article["slug"]
+        assert page.title == f"{article['title']} · {SITE_TITLE}", slug
+        assert page.lang == article["language"], slug
+        assert fold(page.article.xpath(".//h1")[0].text_content()) == article["title"], slug
+        local = datetime.fromisoformat(str(article["date"]).replace("Z", "+00:00")).astimezone(ICT)
+        assert page.published == local.isoformat(), slug
+        assert page.article.xpath(".//a[@class='post-category']/text()") == [article["category"]], slug
+        assert page.authors == ([] if article["author"] is None else [article["author"]]), slug
+
+
+def test_crawled_site_pages_show_images_and_text_in_order(
+    crawled_site: BuiltSite, expected: list[dict[str, Any]]
+) -> None:
+    for article in expected:
+        page = crawled_site.post_by_origin(str(article["origin_url"]))
+        slug = article["slug"]
+        assert page.article.xpath(".//img/@src") == article["images_in_order"], slug
+        if article["image"] is not None:
+            assert page.article.xpath(".//img/@src")[0] == article["image"], slug
+        assert find_in_order(page.article_text, article["must_contain_in_order"]) == [], slug
+        leaked = [chrome for chrome in article["must_not_contain"] if fold(chrome) in page.article_text]
+        assert leaked == [], slug
+
+
+def test_crawled_site_shows_liquid_and_dashes_literally(crawled_site: BuiltSite) -> None:
+    page = crawled_site.post_by_origin(
+        "https://www.phnompenhpost.com/national/young-coders-learn-to-build-websites-at-free-weekend-bootcamp"
+    )
+    text = page.article_text
+    for literal in ("{{ site.title }}", "{% include x.html %}", '{{ page.date | date: "%d %B %Y" }}'):
+        assert literal in text
+    assert "is replaced by the name of the website" in text
+    assert SITE_TITLE not in text
+    paragraphs = [fold(p.text_content()) for p in page.article.iter("p")]
+    assert "---" in paragraphs
+    assert not page.article.xpath(".//hr")
+    assert page.article.xpath(".//a[contains(@href, 'kQ3f1xHc9Lk')]"), "the video embed is not a link"
+    assert page.article.xpath(".//a[@href='https://bootcamp.example.org/materials']")
+
+
+def test_crawled_site_has_no_active_content(crawled_site: BuiltSite) -> None:
+    assert active_content(crawled_site) == []
+    for page in crawled_site.pages.values():
+        for code in ("pppEmbeds", "pppTrackOutbound", "googletag", "gtag("):
+            assert code not in page.raw, f"{page.url}: {code}"
+
+
+def test_crawled_site_shows_windows_1252_text_correctly(crawled_site: BuiltSite) -> None:
+    page = crawled_site.post_by_origin(
+        "https://www.phnompenhpost.com/business/phnom-penh-cafe-owners-brace-for-rising-coffee-bean-prices"
+    )
+    text = page.article_text
+    assert "“People used to think ‘local’ meant lower quality – now they ask for it by name,”" in text
+    assert "remained limited… and that prices" in text
+    assert "crème brûlée" in text
+    assert page.title.startswith("Phnom Penh café owners")
+    for mojibake in ("Ã", "â€", "\ufffd"):
+        assert mojibake not in page.raw
+
+
+def test_crawled_site_khmer_page_is_marked_km(crawled_site: BuiltSite) -> None:
+    page = crawled_site.post_by_origin(
+        "https://www.phnompenhpost.com/post-khmer/kampot-pepper-farmers-expect-bigger-harvest-next-season"
+    )
+    assert page.lang == "km"
+    assert re.search(r"[\u1780-\u17ff]{5}", page.article_text)
+
+
+def test_crawled_site_index_lists_every_post_under_its_category(
+    crawled_site: BuiltSite, expected: list[dict[str, Any]]
+) -> None:
+    sections = crawled_site.index_sections()
+    assert set(sections) == {str(article["category"]) for article in expected}
+    for article in expected:
+        page = crawled_site.post_by_origin(str(article["origin_url"]))
+        hrefs = [href for _, href in sections[str(article["category"])]]
+        assert page.url in hrefs, f"{article['slug']}: not listed under {article['category']}"
+    for heading, links in sections.items():
+        instants = [datetime.fromisoformat(crawled_site.posts[href].published) for _, href in links]
+        assert instants == sorted(instants, reverse=True), f"{heading}: not newest first"
+    assert sum(len(links) for links in sections.values()) == len(expected)
