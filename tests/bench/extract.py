@@ -177,19 +177,29 @@ def trafilatura_extractor(*, comments: bool = True) -> Callable[[Page], Predicti
     return run
 
 
-def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[[Page], Prediction]) -> Report:
-    """Run an extractor over the pages (timing only the extraction call) and score every field."""
-    predictions: list[Prediction] = []
-    elapsed = 0.0
+def predict(extractors: dict[str, Callable[[Page], Prediction]], pages: Sequence[Page]
+            ) -> dict[str, tuple[list[Prediction], float]]:
+    """Run every extractor on every page, page by page (so machine load hits all of them alike),
+    timing only the extraction calls. Returns predictions and total seconds per extractor."""
+    results: dict[str, tuple[list[Prediction], float]] = {name: ([], 0.0) for name in extractors}
     for page in pages:
-        start = time.perf_counter()
-        try:
-            prediction = extractor(page)
-        except Exception:
-            logging.getLogger(__name__).exception("%s failed on %s", name, page.id)
-            prediction = Prediction()
-        elapsed += time.perf_counter() - start
-        predictions.append(prediction)
+        for name, extractor in extractors.items():
+            start = time.perf_counter()
+            try:
+                prediction = extractor(page)
+            except Exception:
+                logging.getLogger(__name__).exception("%s failed on %s", name, page.id)
+                prediction = Prediction()
+            predictions, elapsed = results[name]
+            predictions.append(prediction)
+            results[name] = (predictions, elapsed + time.perf_counter() - start)
+    return results
+
+
+def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[[Page], Prediction],
+             predicted: tuple[list[Prediction], float] | None = None) -> Report:
+    """Score an extractor's predictions on the pages (running it first unless `predicted` is given)."""
+    predictions, elapsed = predicted if predicted is not None else predict({name: extractor}, pages)[name]
     metadata = getattr(extractor, "metadata", None)
     if metadata is not None:
         for page, prediction in zip(pages, predictions, strict=True):
@@ -263,13 +273,15 @@ def print_pages(reports: Sequence[Report], out: Any = sys.stdout) -> None:
 
 def run(corpora: Sequence[str], *, baseline: bool = True, generic: bool = False) -> list[Report]:
     reports = []
-    ours = generic_extractor() if generic else project_extractor()
-    baselines = {"trafilatura": trafilatura_extractor(), "trafilatura-nc": trafilatura_extractor(comments=False)}
+    extractors = {"generic" if generic else "project": generic_extractor() if generic else project_extractor()}
+    if baseline:
+        extractors["trafilatura"] = trafilatura_extractor()
+        extractors["trafilatura-nc"] = trafilatura_extractor(comments=False)
     for corpus in corpora:
         pages = load_corpus(corpus)
-        reports.append(evaluate("generic" if generic else "project", corpus, pages, ours))
-        if baseline:
-            reports.extend(evaluate(name, corpus, pages, extractor) for name, extractor in baselines.items())
+        results = predict(extractors, pages)
+        reports.extend(evaluate(name, corpus, pages, extractor, results[name])
+                       for name, extractor in extractors.items())
     return reports
 
 

@@ -137,8 +137,12 @@ def image_matches(predicted: str | None, truth: dict[str, Any]) -> bool:
 
 
 MAX_CAPTION_CHARS = 400
-_CAPTION_RE = re.compile(r"^(\s*!\[[^\]]*\]\([^)]*\)\s*\n)\n?(?!\s*(?:!\[|#|[-*+>|] |\d+[.)] ))[^\n]{1,%s}\n?$" % MAX_CAPTION_CHARS,  # noqa: UP031
-                         re.M)
+_CAPTION_RE = re.compile(
+    # an image line, then a paragraph that is not markup (another image, a heading, a list, a quote)
+    r"^(\s*!\[[^\]]*\]\([^)]*\)\s*\n)\n?(?!\s*(?:!\[|#|[-*+>|] |\d+[.)] ))[^\n]{1,"
+    + str(MAX_CAPTION_CHARS) + r"}\n?$",
+    re.M,
+)
 _IMAGE_LINE_RE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$", re.M)
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
