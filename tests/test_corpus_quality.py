@@ -140,3 +140,41 @@ def test_key_pages(corpus_name: str, page_id: str, chrome: list[str], about: str
         assert same_day(article.published, truth["date"]), (article.published, truth["date"])
     if truth.get("authors"):
         assert authors_found(article.authors, truth["authors"]) == len(truth["authors"]), article.authors
+
+
+# ---- the scorer itself (tests/bench/scoring.py), on hand-checked values
+
+
+def test_shingle_scores_match_a_hand_count() -> None:
+    from tests.bench.scoring import score_body, summarize_body
+
+    truth = "one two three four five six"  # shingles: 1234 2345 3456
+    page = score_body("one two three four five, and more", truth)  # 1234 2345 345and 45andmore
+    assert (page.precision, page.recall, page.exact) == (0.5, 2 / 3, False)
+    assert score_body("", truth).precision is None
+    assert score_body("One two three four five six", truth).recall == 2 / 3  # case-sensitive tokens
+    short = score_body("tiny text", "tiny text")  # shorter than four tokens: one shingle
+    assert (short.precision, short.recall, short.exact) == (1.0, 1.0, True)
+    summary = summarize_body([page, score_body("", truth)])
+    assert summary.precision == 0.5  # pages without a prediction are left out of precision...
+    assert summary.recall == (2 / 3 + 0) / 2  # ...but count as zero recall
+    assert summary.f1 == pytest.approx(2 * 0.5 * (1 / 3) / (0.5 + 1 / 3))
+
+
+def test_markdown_to_text_keeps_words_and_drops_markup() -> None:
+    markdown = ("## A *subheading*\n\n![](https://img.example.org/a.jpg)\n\nThe **caption**, credit: Example Org\n\n"
+                "A [linked phrase](https://news.example.org/x \"title\") and \\*stars\\* and snake\\_case.\n\n"
+                "- first item\n1. numbered item\n> quoted line\n\n"
+                "[https://twitter.com/example/status/1](https://twitter.com/example/status/1)")
+    assert markdown_to_text(markdown) == (
+        "A subheading\n\nThe caption, credit: Example Org\n\nA linked phrase and *stars* and snake_case.\n\n"
+        "first item\nnumbered item\nquoted line")
+    assert "caption" not in markdown_to_text(markdown, captions=False)
+
+
+def test_title_day_and_author_rules() -> None:
+    assert title_matches("\u201cQuoted\u201d  head\u00adline\u200b", '"Quoted" headline')
+    assert not title_matches(None, "x")
+    assert same_day("2024-10-18T23:30:00-05:00", "2024-10-19T04:30:00Z")  # same UTC day
+    assert not same_day("2024-10-18", "2024-10-19T01:00:00+07:00")
+    assert authors_found(["By A. Writer and B. Editor"], ["a writer", "B Editor", "C Other"]) == 2

@@ -148,12 +148,12 @@ _IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
 _URL_TEXT_RE = re.compile(r"^\s*(?:https?://|www\.)\S*\s*$")
 _AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>]+)>")
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+", re.M)
-_LIST_RE = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+", re.M)
-_QUOTE_RE = re.compile(r"^\s*(?:>\s?)+", re.M)
+_HEADING_RE = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+", re.M)
+_LIST_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.M)
+_QUOTE_RE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
 _EMPHASIS_RE = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$&%=:;,/?@^])")
-_RULE_RE = re.compile(r"^\s*(?:[-*_]\s*){3,}$", re.M)
+_RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
 
 
 def markdown_to_text(markdown: str, *, captions: bool = True) -> str:
