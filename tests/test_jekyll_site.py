@@ -6,14 +6,18 @@ import json
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import lxml.html
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env, skeleton_files
@@ -22,6 +26,9 @@ pytestmark = pytest.mark.jekyll
 
 ICT = timezone(timedelta(hours=7), "ICT")
 SITE_TITLE = "News archive"
+SITE_DESCRIPTION = "Articles collected by news-to-jekyll, one post per article, grouped by section."
+#: What Ruby's strip and Jekyll's normalize_whitespace treat as white space.
+ASCII_SPACE = " \t\n\v\f\r\0"
 #: URL attributes an article could smuggle a script through.
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "data", "poster", "xlink:href")
 ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "form")
@@ -130,7 +137,7 @@ class BuiltSite:
         sections: dict[str, list[tuple[str, str]]] = {}
         for section in self.index.tree.xpath("//section[contains(@class, 'category')]"):
             heading = fold(section.findtext(".//h2") or "")
-            sections[heading] = [(fold(a.text_content()), a.get("href")) for a in section.xpath(".//li/a")]
+            sections[heading] = [(fold(a.text_content()), unquote(a.get("href"))) for a in section.xpath(".//li/a")]
         return sections
 
 
@@ -640,3 +647,167 @@ def test_crawled_site_index_lists_every_post_under_its_category(
         instants = [datetime.fromisoformat(crawled_site.posts[href].published) for _, href in links]
         assert instants == sorted(instants, reverse=True), f"{heading}: not newest first"
     assert sum(len(links) for links in sections.values()) == len(expected)
+
+
+# --- property: posts rendered by crawler.posts with hostile values build and show them literally --------
+
+HOSTILE_PIECES = [
+    '"',
+    "'",
+    "\\",
+    ":",
+    ": ",
+    " #",
+    "#",
+    "---",
+    "...",
+    "&",
+    "&amp;",
+    "&lt;",
+    "*",
+    "_",
+    "`",
+    "[",
+    "]",
+    "(",
+    ")",
+    "|",
+    ">",
+    "<",
+    "!",
+    "~~~",
+    "- ",
+    "1. ",
+    "{{ site.title }}",
+    "{% include x.html %}",
+    "{% raw %}",
+    "{#",
+    "{:",
+    "{::comment}",
+    "$$",
+    "*[HTML]:",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "javascript:",
+    "\u00a0",
+    "\u2028",
+    "\u200b",
+    "é",
+    "កសិករម្រេចកំពត",
+    "😀",
+    "ASEAN nations: Cambodia leads",
+    "word",
+]
+HOSTILE_CATEGORIES = [
+    "NATIONAL",
+    "POST-KHMER",
+    'Life & Style / "Culture" <b>',
+    "{{ site.title }}",
+    "<script>x</script>",
+    "ព័ត៌មាន",
+    "",
+]
+printable = st.characters(exclude_categories=("Cc", "Cs", "Co", "Cn"))
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(printable, max_size=6)), max_size=8).map(
+    "".join
+)
+hostile_title = hostile_text.filter(lambda text: fold(text) != "")
+
+
+@dataclass
+class Values:
+    """The hostile values of one generated post."""
+
+    title: str
+    description: str
+    category: str
+    authors: list[str]
+    caption: str
+    paragraph: str
+
+
+post_values = st.builds(
+    Values,
+    title=hostile_title,
+    description=hostile_text,
+    category=st.sampled_from(HOSTILE_CATEGORIES),
+    authors=st.lists(hostile_title, max_size=2),
+    caption=hostile_title,
+    paragraph=hostile_title,
+)
+
+
+def write_property_site(source: Path, posts: list[Values]) -> list[str]:
+    """Render `posts` with the real post renderer into source/_posts; return their origin URLs."""
+    from zoneinfo import ZoneInfo
+
+    from crawler.extract.markdown import escape_markdown
+    from crawler.items import Article
+    from crawler.posts import make_code, post_filename, render_post, with_suffix
+
+    copy_skeleton(source)
+    (source / "_posts").mkdir()
+    origins = []
+    for i, values in enumerate(posts):
+        origin = f"https://www.example.org/property/{i}"
+        date = datetime(2024, 10, 1, 3, 0, tzinfo=UTC) + timedelta(hours=13 * i)
+        article = Article(
+            url=origin,
+            origin_url=origin,
+            title=values.title,
+            description=values.description,
+            body=escape_markdown(fold(values.paragraph)),
+            image=f"https://images.example.org/{i}.jpg",
+            image_caption=escape_markdown(fold(values.caption)),
+            date=date,
+            category=values.category,
+            language="en",
+            authors=values.authors,
+        )
+        article.code = make_code("ART", date, origin)
+        name = post_filename(date, values.title, origin, article.code, ZoneInfo("Asia/Phnom_Penh"))
+        number = 1
+        while (source / with_suffix(name, number)).exists():
+            number += 1
+        (source / with_suffix(name, number)).write_text(render_post(article), encoding="utf-8")
+        origins.append(origin)
+    return origins
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@example(
+    posts=[
+        Values(HOSTILE_TITLE, HOSTILE_DESCRIPTION, HOSTILE_CATEGORIES[2], ['Desk "<i>"'], "{{ x }}", "---"),
+        Values("# ---", "", "", [], "1. {:toc}", "{::comment}hidden{:/comment}"),
+        Values(KHMER_TITLE, "ភ្នំពេញ", HOSTILE_CATEGORIES[5], [], "*[HTML]: x", "<script>alert(1)</script>"),
+        Values("Title: with colon # and hash ###", "a\nb", HOSTILE_CATEGORIES[3], [], "| a | b |", "$$x$$"),
+    ]
+)
+@given(posts=st.lists(post_values, min_size=8, max_size=8))
+def test_hostile_values_build_and_show_literally(jekyll: str, posts: list[Values]) -> None:
+    with tempfile.TemporaryDirectory(prefix="jekyll-property-") as tmp:
+        origins = write_property_site(Path(tmp), posts)
+        site = build(jekyll, Path(tmp))
+        assert active_content(site) == []
+        assert len(site.posts) == len(posts)
+        listed = {href: (heading, text) for heading, links in site.index_sections().items() for text, href in links}
+        for origin, values in zip(origins, posts, strict=True):
+            page = site.post_by_origin(origin)
+            title = fold(values.title)
+            assert page.title == f"{title} · {SITE_TITLE}"
+            assert fold(page.article.xpath(".//h1")[0].text_content()) == title
+            if values.description.strip(ASCII_SPACE):
+                assert fold(page.meta("description") or "") == fold(values.description)
+            else:
+                assert page.meta("description") == SITE_DESCRIPTION
+            assert page.authors == ([fold(", ".join(values.authors))] if values.authors else [])
+            text = page.article_text
+            assert find_in_order(text, [title, fold(values.caption), fold(values.paragraph)]) == []
+            category = values.category.strip(ASCII_SPACE)
+            assert listed[page.url] == (fold(category) if category else "Other", title)
