@@ -13,13 +13,18 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 import lxml.html
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ROOT
+from crawler.extract.markdown import escape_markdown
+from crawler.items import Article
+from crawler.posts import make_code, post_filename, render_post, with_suffix
+from tests.conftest import REPLICA, ROOT, expected_articles, run_scrapy
+from tests.replay_server import ReplayServer
 from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env, skeleton_files
 
 pytestmark = pytest.mark.jekyll
@@ -522,9 +527,6 @@ def test_hand_site_has_no_active_content(hand_site: BuiltSite) -> None:
 
 @pytest.fixture(scope="module")
 def crawled_site(jekyll: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BuiltSite]:
-    from tests.conftest import REPLICA, run_scrapy
-    from tests.replay_server import ReplayServer
-
     output = tmp_path_factory.mktemp("crawled-site")
     copy_skeleton(output)
     with ReplayServer(REPLICA) as replica:
@@ -547,8 +549,6 @@ def crawled_site(jekyll: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture(scope="module")
 def expected() -> list[dict[str, Any]]:
-    from tests.conftest import expected_articles
-
     return expected_articles()
 
 
@@ -739,12 +739,6 @@ post_values = st.builds(
 
 def write_property_site(source: Path, posts: list[Values]) -> list[str]:
     """Render `posts` with the real post renderer into source/_posts; return their origin URLs."""
-    from zoneinfo import ZoneInfo
-
-    from crawler.extract.markdown import escape_markdown
-    from crawler.items import Article
-    from crawler.posts import make_code, post_filename, render_post, with_suffix
-
     copy_skeleton(source)
     (source / "_posts").mkdir()
     origins = []
