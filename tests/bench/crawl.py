@@ -1,0 +1,316 @@
+"""`make bench`: crawl a generated news site on 127.0.0.1 with the real spider and with a bare Scrapy spider.
+
+    python -m tests.bench.crawl [--sizes 500 3000]
+
+For each size, a site of that many articles is generated from the replica's article page (varied
+titles, text and dates; a sitemap with lastmod and paginated listing pages) and served from this
+process on 127.0.0.1. Then, as subprocesses:
+
+* `scrapy crawl benchsite` with the project's spider, pipelines and exporters (politeness delays
+  off, the same concurrency as the bare spider), into a fresh OUTPUT_DIR;
+* the same command again (the incremental run: nothing is new);
+* a bare Scrapy spider (`scrapy runspider`, default settings, no project) that downloads the same
+  pages and does nothing with them.
+
+Printed per run: wall time, requests, article pages, requests per second, articles per second, peak
+RSS of the crawl process (from wait4) and requests per new article. Comparing the two sizes shows
+whether memory stays flat as the site grows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from tests.replay_server import ReplayServer
+
+ROOT = Path(__file__).resolve().parents[2]
+REPLICA = ROOT / "tests" / "fixtures" / "sites" / "phnompenhpost"
+SEED_SLUG = "asean-nations-collaborate-on-ai-governance-cambodia-leads-regional-efforts"
+SEED_TITLE = "ASEAN nations collaborate on AI governance: Cambodia leads regional efforts"
+SEED_ORIGIN = "https://www.phnompenhpost.com"
+ORIGIN = "https://bench.example.org"
+PER_LISTING_PAGE = 25
+CONCURRENCY = 16
+
+PROFILE = """\
+# Generated for the crawl benchmark (tests/bench/crawl.py).
+name: Bench Site
+origin: https://bench.example.org
+timezone: Asia/Phnom_Penh
+language: en
+discovery:
+  sitemaps: [/sitemap.xml]
+  listings: [/news]
+  max_pages: 10000
+articles:
+  allow: ['^/news/[a-z0-9-]+$']
+body:
+  selector: div.article-content
+  remove: [.ad-slot, .share-buttons, .newsletter-signup, .related-articles, .article-tags]
+  date_selector: .article-header .publication-date
+  author_selector: .article-header .byline
+"""
+
+BARE_SPIDER = '''\
+"""A bare spider: download the given URLs, keep nothing."""
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import scrapy
+
+
+class BareSpider(scrapy.Spider):
+    name = "bare"
+
+    def __init__(self, urls, stats, **kwargs):
+        super().__init__(**kwargs)
+        self.url_file = urls
+        self.stats_file = stats
+
+    async def start(self):
+        for url in Path(self.url_file).read_text().split():
+            yield scrapy.Request(url, callback=self.parse)
+
+    def parse(self, response):
+        self.crawler.stats.inc_value("bare/pages")
+
+    def closed(self, reason):
+        raw = self.crawler.stats.get_stats()
+        stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in raw.items()}
+        stats["elapsed_time_seconds"] = (datetime.now(timezone.utc) - raw["start_time"]).total_seconds()
+        Path(self.stats_file).write_text(json.dumps(stats))
+'''
+
+_ADJECTIVES = ("New", "Rural", "Provincial", "Regional", "Urban", "Coastal", "Northern", "Southern", "Young",
+               "Local", "National", "Small")
+_SUBJECTS = ("farmers", "schools", "traders", "clinics", "councils", "fishers", "exporters", "students",
+             "builders", "drivers", "markets", "libraries", "cooperatives")
+_VERBS = ("prepare for", "welcome", "debate", "plan for", "count the cost of", "adapt to", "question",
+          "celebrate", "study", "invest in", "look beyond")
+_OBJECTS = ("the rainy season", "new rules", "higher prices", "a record harvest", "faster internet",
+            "cleaner water", "longer school days", "a new bridge", "the festival", "digital payments")
+
+
+@dataclass
+class Site:
+    """A generated site: article slugs with their dates, listing pages, the sitemap."""
+
+    size: int
+    start: datetime
+
+    def title(self, i: int) -> str:
+        words = (_ADJECTIVES[i % len(_ADJECTIVES)], _SUBJECTS[(i // 3) % len(_SUBJECTS)],
+                 _VERBS[(i // 7) % len(_VERBS)], _OBJECTS[(i // 11) % len(_OBJECTS)])
+        return f"{words[0]} {words[1]} {words[2]} {words[3]}, report {i}"
+
+    def slug(self, i: int) -> str:
+        return "-".join(self.title(i).lower().replace(",", "").split())
+
+    def published(self, i: int) -> datetime:
+        return self.start + timedelta(minutes=37 * i)
+
+    def paths(self) -> list[str]:
+        return [f"/news/{self.slug(i)}" for i in range(self.size)]
+
+    def listing_pages(self) -> int:
+        return (self.size + PER_LISTING_PAGE - 1) // PER_LISTING_PAGE
+
+    def listing_path(self, page: int) -> str:
+        return "/news" if page == 1 else f"/news?page={page}"
+
+    def sitemap(self) -> bytes:
+        entries = "".join(
+            f"<url><loc>{ORIGIN}/news/{self.slug(i)}</loc><lastmod>{self.published(i).isoformat()}</lastmod></url>"
+            for i in range(self.size)
+        )
+        return (f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                f"{entries}</urlset>").encode()
+
+    def listing(self, page: int) -> bytes:
+        first = (page - 1) * PER_LISTING_PAGE
+        items = "".join(f'<li><a href="/news/{self.slug(i)}">{self.title(i)}</a></li>'
+                        for i in range(first, min(first + PER_LISTING_PAGE, self.size)))
+        nxt = f'<link rel="next" href="/news?page={page + 1}">' if page < self.listing_pages() else ""
+        head = f"<head><title>News</title>{nxt}</head>"
+        return f"<!DOCTYPE html><html>{head}<body><ul>{items}</ul></body></html>".encode()
+
+
+class ArticlePages:
+    """Article pages made from the replica's seed page."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.template = (REPLICA / "pages" / "articles" / "national" / f"{SEED_SLUG}.html").read_text(encoding="utf-8")
+
+    def page(self, i: int) -> bytes:
+        site = self.site
+        published = site.published(i).astimezone(UTC).replace(tzinfo=None)
+        local = published + timedelta(hours=7)
+        text = self.template.replace(f"{SEED_ORIGIN}/national/{SEED_SLUG}", f"{ORIGIN}/news/{site.slug(i)}")
+        text = text.replace(f"/national/{SEED_SLUG}", f"/news/{site.slug(i)}")
+        text = text.replace(SEED_TITLE, site.title(i))
+        text = text.replace("2024-10-18T10:58:50+07:00", local.strftime("%Y-%m-%dT%H:%M:%S+07:00"))
+        text = text.replace("2024-10-18T14:02:13+07:00", local.strftime("%Y-%m-%dT%H:%M:%S+07:00"))
+        text = text.replace("18 October 2024 | 10:58 ICT", local.strftime("%-d %B %Y | %H:%M ICT"))
+        text = text.replace("The ASEAN member states are taking steps",
+                            f"In report {i}, the ASEAN member states are taking steps")
+        return text.encode("utf-8")
+
+
+def _send(handler: BaseHTTPRequestHandler, body: bytes, content_type: str) -> bool:
+    headers = {"Content-Type": content_type}
+    if "gzip" in handler.headers.get("Accept-Encoding", ""):
+        body = gzip.compress(body, compresslevel=5, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    handler.send_response(200)
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+    return True
+
+
+def serve(site: Site, folder: Path) -> ReplayServer:
+    (folder / "routes.json").write_text("[]", encoding="utf-8")
+    server = ReplayServer(folder)
+    pages = ArticlePages(site)
+    server.custom["/robots.txt"] = lambda h: _send(h, b"User-agent: *\nDisallow: /admin\n", "text/plain")
+    sitemap = site.sitemap()
+    server.custom["/sitemap.xml"] = lambda h: _send(h, sitemap, "application/xml")
+    for page in range(1, site.listing_pages() + 1):
+        body = site.listing(page)
+        server.custom[site.listing_path(page)] = lambda h, body=body: _send(h, body, "text/html; charset=utf-8")
+    for i, path in enumerate(site.paths()):
+        server.custom[path] = lambda h, i=i: _send(h, pages.page(i), "text/html; charset=utf-8")
+    return server.start()
+
+
+@dataclass
+class Result:
+    label: str
+    seconds: float
+    """Wall time of the process, start-up included."""
+    crawl_seconds: float
+    """The crawl itself (Scrapy's elapsed time): the rates are per crawl second."""
+    requests: int
+    articles: int
+    new: int
+    peak_rss_mb: float
+    exit_status: int
+
+    def row(self) -> str:
+        rate = self.requests / self.crawl_seconds if self.crawl_seconds else 0.0
+        article_rate = self.articles / self.crawl_seconds if self.crawl_seconds else 0.0
+        per_new = f"{self.requests / self.new:.2f}" if self.new else "-"
+        return (f"{self.label:<38} {self.seconds:6.1f} {self.crawl_seconds:7.1f} {self.requests:8d} "
+                f"{self.articles:8d} {rate:7.1f} {article_rate:7.1f} {self.peak_rss_mb:8.1f} {per_new:>8} "
+                f"{self.exit_status:4d}")
+
+
+HEADER = (f"{'run':<38} {'wall s':>6} {'crawl s':>7} {'requests':>8} {'articles':>8} {'req/s':>7} {'art/s':>7} "
+          f"{'peak MB':>8} {'req/new':>8} {'exit':>4}")
+
+
+def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[int, float, float]:
+    """Run a subprocess; (exit status, wall seconds, peak RSS in MB of that process)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    with log.open("wb") as handle:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    peak_kb = usage.ru_maxrss  # kilobytes on Linux
+    return process.returncode, time.monotonic() - started, peak_kb / 1024
+
+
+def crawl_project(server: ReplayServer, work: Path, label: str) -> Result:
+    out = work / "out"
+    command = [sys.executable, "-m", "scrapy", "crawl", "benchsite", "-a", f"base_url={server.base_url}",
+               "-s", f"OUTPUT_DIR={out}", "-s", f"SITES_DIR={work / 'sites'}", "-s", "AUTOTHROTTLE_ENABLED=0",
+               "-s", "DOWNLOAD_DELAY=0", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
+               "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", "-s", "LOG_LEVEL=WARNING"]
+    status, seconds, peak = run_measured(command, ROOT, work / f"{label}.log")
+    runs = sorted((out / ".crawler" / "runs").glob("benchsite-*.json"), key=lambda p: p.stat().st_mtime_ns)
+    stats = json.loads(runs[-1].read_text(encoding="utf-8"))["stats"] if runs else {}
+    articles = int(stats.get("item_scraped_count", 0)) + int(stats.get("item_dropped_count", 0))
+    new = int(stats.get("articles/new", 0))
+    crawl_seconds = float(stats.get("elapsed_time_seconds", 0.0))
+    return Result(label, seconds, crawl_seconds, int(stats.get("downloader/request_count", 0)), articles, new, peak,
+                  status)
+
+
+def crawl_bare(server: ReplayServer, site: Site, work: Path) -> Result:
+    bare = work / "bare"
+    bare.mkdir()
+    (bare / "bare_spider.py").write_text(BARE_SPIDER, encoding="utf-8")
+    urls = [server.base_url + "/sitemap.xml"]
+    urls += [server.base_url + site.listing_path(p) for p in range(1, site.listing_pages() + 1)]
+    urls += [server.base_url + path for path in site.paths()]
+    (bare / "urls.txt").write_text("\n".join(urls), encoding="utf-8")
+    command = [sys.executable, "-m", "scrapy", "runspider", "bare_spider.py", "-a", "urls=urls.txt",
+               "-a", "stats=stats.json", "-s", "ROBOTSTXT_OBEY=True", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
+               "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", "-s", "LOG_LEVEL=WARNING",
+               "-s", "TELNETCONSOLE_ENABLED=0", "-s", "REMOTE_CONTROL_ENABLED=0"]
+    status, seconds, peak = run_measured(command, bare, work / "bare.log")  # cwd outside the project
+    stats = json.loads((bare / "stats.json").read_text(encoding="utf-8")) if (bare / "stats.json").exists() else {}
+    return Result(f"bare Scrapy spider, downloads ({site.size})", seconds, float(stats.get("elapsed_time_seconds", 0)),
+                  int(stats.get("downloader/request_count", 0)), site.size, site.size, peak, status)
+
+
+def bench(size: int, keep: bool) -> list[Result]:
+    site = Site(size, datetime(2024, 1, 1, tzinfo=UTC))
+    work = Path(tempfile.mkdtemp(prefix=f"bench-crawl-{size}-"))
+    (work / "sites").mkdir()
+    (work / "sites" / "benchsite.yaml").write_text(PROFILE, encoding="utf-8")
+    (work / "site").mkdir()
+    server = serve(site, work / "site")
+    try:
+        first = crawl_project(server, work, f"project spider, first run ({size})")
+        again = crawl_project(server, work, f"project spider, rerun ({size})")
+        bare = crawl_bare(server, site, work)
+    finally:
+        server.stop()
+    if not keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"  (work folder kept: {work})")
+    return [first, again, bare]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=textwrap.dedent(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 3000], help="site sizes (articles)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated output folders")
+    args = parser.parse_args(argv)
+    print(f"Crawl benchmark: generated sites of {', '.join(map(str, args.sizes))} articles on 127.0.0.1, "
+          f"concurrency {CONCURRENCY}, politeness delays off")
+    print(HEADER)
+    failed = False
+    for size in args.sizes:
+        for result in bench(size, args.keep):
+            print(result.row(), flush=True)
+            failed |= result.exit_status != 0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(the benchmark process serving the sites peaked at {own:.0f} MB)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
