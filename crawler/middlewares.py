@@ -40,7 +40,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             retry_after = _retry_after_seconds(response)
             if retry_after is not None:
                 delay = max(delay, retry_after)
-        return min(delay, self.backoff_max)
+        return float(min(delay, self.backoff_max))
 
     async def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         result = super().process_response(request, response)
@@ -66,7 +66,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 from twisted.internet import reactor
                 from twisted.internet.task import deferLater
 
-                await deferLater(reactor, delay)  # type: ignore[arg-type]
+                await deferLater(reactor, delay)
 
 
 def _retry_after_seconds(response: Response) -> float | None:

@@ -146,6 +146,10 @@ class _Reader:
     def fail(self, name: str, problem: str) -> ProfileError:
         return ProfileError(self.file, name, problem)
 
+    def failure(self, name: str) -> Callable[[str], ProfileError]:
+        """`fail` for one field, for checks that only know the problem."""
+        return lambda problem: self.fail(name, problem)
+
     def mapping(self, value: Any, name: str, allowed: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise self.fail(name, f"must be a mapping, got {type(value).__name__}")
@@ -298,13 +302,12 @@ def load_profile(path: Path) -> SiteProfile:
         raise r.fail("discovery.max_pages", f"must be a whole number from 1 to 10000, got {max_pages!r}")
     next_page = r.strings(disc, "next_page", "discovery.next_page") or Discovery.next_page
     for i, sel in enumerate(next_page):
-        _check_css(sel, lambda problem, i=i: r.fail(f"discovery.next_page[{i}]", problem), pseudo_elements=True)
+        _check_css(sel, r.failure(f"discovery.next_page[{i}]"), pseudo_elements=True)
     sources: dict[str, tuple[str, ...]] = {}
     for key in ("sitemaps", "feeds", "listings"):
         sources[key] = r.strings(disc, key, f"discovery.{key}")
         for i, value in enumerate(sources[key]):
-            where = f"discovery.{key}[{i}]"
-            _check_source(value, parts.hostname or "", domains, lambda problem, n=where: r.fail(n, problem))
+            _check_source(value, parts.hostname or "", domains, r.failure(f"discovery.{key}[{i}]"))
     discovery = Discovery(
         sitemaps=sources["sitemaps"],
         feeds=sources["feeds"],

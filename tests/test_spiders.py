@@ -470,3 +470,42 @@ def test_discovery_failures_are_errors(site_spider, caplog):
     html = response(HtmlResponse, f"{MIRROR}/sitemap.xml", (PAGES / "index.html").read_bytes())
     assert list(site_spider.parse_sitemap(html)) == []
     assert stats(site_spider)["discovery/failed"] == 2
+
+
+# ---------------------------------------------------------------------------- retries with backoff
+
+
+def backoff_middleware(tmp_path: Path, **settings: Any) -> Any:
+    from crawler.middlewares import BackoffRetryMiddleware
+
+    crawler = get_crawler(ArticleSpider, {"RETRY_TIMES": 3, **settings})
+    crawler.spider = crawler._create_spider(url=SEED_URL)
+    return BackoffRetryMiddleware.from_crawler(crawler)
+
+
+def test_backoff_grows_exponentially_honours_retry_after_and_is_capped(tmp_path):
+    middleware = backoff_middleware(tmp_path, RETRY_BACKOFF_BASE=1.0, RETRY_BACKOFF_MAX=30.0)
+    request = Request(SEED_URL)
+    for attempt, low in ((1, 1.0), (2, 2.0), (3, 4.0)):
+        delay = middleware.delay_for(request.replace(meta={"retry_times": attempt}))
+        assert low <= delay <= low * 1.25, (attempt, delay)
+    assert middleware.delay_for(request.replace(meta={"retry_times": 9})) == 30.0
+    busy = TextResponse(SEED_URL, status=503, headers={"Retry-After": "12"}, request=request)
+    assert 12.0 <= middleware.delay_for(request.replace(meta={"retry_times": 1}), busy) <= 30.0
+    too_busy = TextResponse(SEED_URL, status=429, headers={"Retry-After": "3600"}, request=request)
+    assert middleware.delay_for(request.replace(meta={"retry_times": 1}), too_busy) == 30.0
+
+
+def test_backoff_middleware_still_retries_like_scrapy(tmp_path):
+    middleware = backoff_middleware(tmp_path, RETRY_BACKOFF_BASE=0.0)
+    request = Request(SEED_URL)
+    unavailable = TextResponse(SEED_URL, status=503, request=request)
+    retry = asyncio.run(middleware.process_response(request, unavailable))
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1 and retry.dont_filter
+    fine = TextResponse(SEED_URL, status=200, request=request)
+    assert asyncio.run(middleware.process_response(request, fine)) is fine
+    gone = TextResponse(SEED_URL, status=404, request=request)
+    assert asyncio.run(middleware.process_response(request, gone)) is gone
+    exhausted = request.replace(meta={"retry_times": 3})
+    assert asyncio.run(middleware.process_response(exhausted, unavailable)) is unavailable
+    assert middleware.crawler.stats.get_value("retry/max_reached") == 1

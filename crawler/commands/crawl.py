@@ -72,11 +72,13 @@ def _capture_error(result: Any, outcome: dict[str, BaseException]) -> None:
     """Keep the exception a crawl task/Deferred ends with (and stop asyncio/Twisted printing it)."""
 
     def task_done(task: asyncio.Task[None]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            outcome["error"] = task.exception()  # type: ignore[assignment]
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            outcome["error"] = error
 
     def deferred_failed(failure: Failure) -> None:
-        outcome["error"] = failure.value
+        if failure.value is not None:
+            outcome["error"] = failure.value
 
     if isinstance(result, asyncio.Task):
         result.add_done_callback(task_done)

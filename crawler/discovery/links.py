@@ -55,6 +55,7 @@ def _parse_loose(value: str) -> datetime | None:
     from dateutil import parser as dateutil_parser
 
     try:
-        return dateutil_parser.parse(value)
+        parsed: datetime = dateutil_parser.parse(value)
     except (ValueError, OverflowError):
         return None
+    return parsed

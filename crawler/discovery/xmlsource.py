@@ -100,7 +100,7 @@ def open_document(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> BoundedRea
     return BoundedReader(raw, max_bytes)
 
 
-def iter_elements(stream: IO[bytes]) -> Iterator[tuple[str, lxml.etree._Element]]:
+def iter_elements(stream: IO[bytes] | io.RawIOBase) -> Iterator[tuple[str, lxml.etree._Element]]:
     """Yield (event, element) for 'start' and 'end' events; never raises on malformed XML.
 
     Entities are not resolved and nothing is fetched from the network (no XXE). Callers must clear

@@ -220,8 +220,9 @@ class NewsSpider(Spider):
         """Count article pages that could not be fetched; remember dead ones (404/410)."""
         request: Request = failure.request  # type: ignore[attr-defined]
         key = request.meta.get("key") or request.url
-        if failure.check(HttpError):
-            status = failure.value.response.status
+        error = failure.value
+        if isinstance(error, HttpError):
+            status = error.response.status
             if status in DEAD_STATUSES:
                 self.count("pages/dead")
                 self.memory.mark_dead(key, status)
@@ -230,7 +231,7 @@ class NewsSpider(Spider):
             self.count("pages/failed")
             self.count(f"pages/failed/{status}")
             self.logger.warning("Article page %s failed: HTTP %d", request.url, status)
-        elif failure.check(IgnoreRequest):
+        elif isinstance(error, IgnoreRequest):
             self.count("pages/ignored")
             self.logger.info("Not fetched: %s (%s)", request.url, failure.value)
         else:

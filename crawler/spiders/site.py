@@ -257,13 +257,14 @@ class SiteSpider(NewsSpider):
 
     def discovery_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        error = failure.value
+        if isinstance(error, IgnoreRequest) and not isinstance(error, HttpError):
             self.count("discovery/ignored")
-            self.logger.warning("Discovery source not fetched: %s (%s)", request.url, failure.value)
+            self.logger.warning("Discovery source not fetched: %s (%s)", request.url, error)
             return
         self.count("discovery/failed")
-        if failure.check(HttpError):
-            self.logger.error("Discovery source %s failed: HTTP %d", request.url, failure.value.response.status)
+        if isinstance(error, HttpError):
+            self.logger.error("Discovery source %s failed: HTTP %d", request.url, error.response.status)
         else:
             self.logger.error("Discovery source %s failed: %s", request.url, failure.getErrorMessage())
 
