@@ -47,8 +47,8 @@ MIN_ARTICLE_CHARS = 150
 """Less article text than this in the best container means the page holds no article."""
 WRAPPER_SHARE = 0.5
 """An element named like chrome that holds this share of the page's article text is a wrapper, not chrome."""
-CHROME_WEIGHT = 0.25
-"""Text inside chrome counts this much against a container (it is pruned anyway, so lightly)."""
+CHROME_WEIGHT = 0.75
+"""Text inside chrome counts this much (per character) against a container holding it."""
 TITLE_LINK_CHARS = 8
 """A block that is one link of at least this many characters reads as the title of a teaser card."""
 MAX_CARD_CHARS = 900
