@@ -102,6 +102,9 @@ class SiteProfile:
     """Optional renames applied before upper-casing (`post-khmer: post-khmer`)."""
     body: BodyRules = field(default_factory=BodyRules)
     discovery: Discovery = field(default_factory=Discovery)
+    crawl_settings: Mapping[str, float | int] = field(default_factory=dict)
+    """Scrapy settings for this site's spider (from the profile's `crawl` section, e.g.
+    DOWNLOAD_DELAY); applied at spider priority, so `-s` on the command line still wins."""
     source: str = ""
     """The file the profile was loaded from (for error messages)."""
 
@@ -133,7 +136,15 @@ class SiteProfile:
 
 _TOP_KEYS = {
     "name", "origin", "domains", "timezone", "code_prefix", "language", "languages",
-    "articles", "category", "body", "discovery",
+    "articles", "category", "body", "discovery", "crawl",
+}
+# Per-site politeness (profile key `crawl`): profile name -> (Scrapy setting, type, minimum).
+_CRAWL_SETTINGS: dict[str, tuple[str, type, float]] = {
+    "download_delay": ("DOWNLOAD_DELAY", float, 0.0),
+    "concurrent_requests_per_domain": ("CONCURRENT_REQUESTS_PER_DOMAIN", int, 1),
+    "autothrottle_target_concurrency": ("AUTOTHROTTLE_TARGET_CONCURRENCY", float, 0.1),
+    "autothrottle_max_delay": ("AUTOTHROTTLE_MAX_DELAY", float, 0.0),
+    "download_timeout": ("DOWNLOAD_TIMEOUT", float, 1.0),
 }
 
 
@@ -331,8 +342,22 @@ def load_profile(path: Path) -> SiteProfile:
         category_map=dict(category_map),
         body=body_rules,
         discovery=discovery,
+        crawl_settings=_crawl_settings(r, data.get("crawl", {})),
         source=str(path),
     )
+
+
+def _crawl_settings(r: _Reader, value: Any) -> dict[str, float | int]:
+    section = r.mapping(value, "crawl", set(_CRAWL_SETTINGS))
+    settings: dict[str, float | int] = {}
+    for key, raw in section.items():
+        name, kind, minimum = _CRAWL_SETTINGS[key]
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or (kind is int and not isinstance(raw, int)):
+            raise r.fail(f"crawl.{key}", f"must be a {'whole ' if kind is int else ''}number, got {raw!r}")
+        if raw < minimum:
+            raise r.fail(f"crawl.{key}", f"must be at least {minimum:g}, got {raw!r}")
+        settings[name] = kind(raw)
+    return settings
 
 
 def load_profiles(directory: Path = SITES_DIR) -> dict[str, SiteProfile]:

@@ -59,6 +59,10 @@ def test_good_profile_defaults_and_next_page_attr_selector(tmp_path):
     assert profile.id == "example" and profile.code_prefix == "ART" and profile.domains == ("www.example.org",)
     assert profile.discovery.next_page == ("a.pager-next::attr(href)",)
     assert profile.discovery.max_pages == 50
+    assert profile.crawl_settings == {}
+    crawl = "crawl:\n  download_delay: 2\n  concurrent_requests_per_domain: 1\n"
+    polite = load_profile(write_profile(tmp_path, GOOD + crawl, name="polite"))
+    assert polite.crawl_settings == {"DOWNLOAD_DELAY": 2.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
 
 
 @pytest.mark.parametrize(
@@ -80,6 +84,10 @@ def test_good_profile_defaults_and_next_page_attr_selector(tmp_path):
         (GOOD + "  listings: [42]\n", "discovery.listings", "list of non-empty strings"),
         (GOOD + "category:\n  from: tea_leaves\n", "category.from", "must be one of"),
         (GOOD + "languages:\n  - {path: '^/km/'}\n", "languages[0].language", "is required"),
+        (GOOD + "crawl:\n  download_delay: -1\n", "crawl.download_delay", "at least 0"),
+        (GOOD + "crawl:\n  concurrent_requests_per_domain: 2.5\n", "crawl.concurrent_requests_per_domain",
+         "whole number"),
+        (GOOD + "crawl:\n  user_agent: me\n", "crawl.user_agent", "unknown key"),
         ("name: [unclosed\n", "(file)", "not valid YAML"),
         ("- just\n- a list\n", "", "must be a mapping"),
     ],

@@ -136,6 +136,20 @@ def test_a_code_spider_with_a_profile_name_wins_and_gets_the_profile(tmp_path, m
             del sys.modules[name]
 
 
+def test_a_profiles_crawl_section_sets_the_spiders_settings_below_the_command_line(tmp_path):
+    from crawler.spiderloader import site_spider_class
+
+    profile = loader().load("phnompenhpost").profile
+    polite = site_spider_class(dataclasses.replace(profile, crawl_settings={"DOWNLOAD_DELAY": 2.0}))
+    settings = Settings({"DOWNLOAD_DELAY": 0.25})
+    polite.update_settings(settings)
+    assert settings.getfloat("DOWNLOAD_DELAY") == 2.0
+    on_the_command_line = Settings()
+    on_the_command_line.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    polite.update_settings(on_the_command_line)
+    assert on_the_command_line.getfloat("DOWNLOAD_DELAY") == 0
+
+
 # ---------------------------------------------------------------------------- arguments
 
 

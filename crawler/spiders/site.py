@@ -32,6 +32,7 @@ from crawler.state import Record, StateStore, state_path
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
     from crawler.profiles import SiteProfile
@@ -101,6 +102,13 @@ class SiteSpider(NewsSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         return spider
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """The profile's `crawl` section (politeness for this site) at spider priority."""
+        super().update_settings(settings)
+        if cls.profile is not None and cls.profile.crawl_settings:
+            settings.setdict(dict(cls.profile.crawl_settings), priority="spider")
 
     @property
     def site(self) -> SiteProfile:
