@@ -1,0 +1,215 @@
+"""Chrome removal inside the chosen article container: chrome elements, link lists, header furniture
+(kickers, datelines, bylines), headline copies, repeated captions and orphaned subheadings."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from crawler.extract.blocks import Block, Element, Page, clear_own_text, drop, has_ancestor
+from crawler.extract.boilerplate import (
+    HEADING_TAGS,
+    attribute_words,
+    chrome_strength,
+    fold,
+    is_boilerplate_line,
+    is_boilerplate_phrase,
+    is_copyright_notice,
+    is_dateline,
+)
+from crawler.extract.document import Document
+
+logger = logging.getLogger(__name__)
+
+CAPTION_WORDS = frozenset({"caption", "captions", "credit", "credits", "figcaption", "gallery", "slideshow"})
+"""Class/id words of caption containers."""
+DUPLICATE_CHARS = 50
+"""A caption at least this long that repeats an earlier caption is a gallery duplicate."""
+DATE_RE = re.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}|"
+    r"\d{1,2}\.? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b",
+    re.I,
+)
+"""Dates and times as news pages print them."""
+FURNITURE_RE = re.compile(DATE_RE.pattern[:-3] + r"|by|von|por|par|di|av|door|updated|published"
+                          r"|min(?:ute)?s? read|lesezeit)\b", re.I)
+"""Dates, times, bylines and reading times: furniture when short and ahead of the article text."""
+_CELL_TAGS = frozenset({"td", "th", "li", "dd", "dt", "caption"})
+_LIST_TAGS = frozenset({"ul", "ol"})
+_HEADER_TAGS = frozenset({"header", "hgroup", "address"})
+_FIGURE_TAGS = frozenset({"figure", "figcaption", "picture"})
+_SEQUENCE_TAGS = HEADING_TAGS | {"p", "li", "table", "figure", "img", "blockquote", "pre"}
+
+
+def prune(container: Element, page: Page, headlines: set[str]) -> None:
+    """Remove page chrome left inside the chosen container (in place)."""
+    doomed: list[Element] = []
+    stack = list(reversed(container))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
+            continue
+        if _is_chrome_inside(el, page):
+            doomed.append(el)
+            continue
+        stack.extend(reversed(el))
+    for el in doomed:
+        drop(el)
+    _drop_headline_copies(container, page, headlines)
+    _drop_trailing_link_lists(container, page)
+    _drop_header_furniture(container, page)
+    for el in list(container.iter("h1")):
+        drop(el)  # the headline: the post renders the title itself
+    _drop_duplicate_captions(container, page)
+    _drop_orphan_headings(container)
+
+
+def declared_headlines(doc: Document) -> set[str]:
+    """The page's headline as declared (og:title, twitter:title, JSON-LD headline, <title> parts), folded."""
+    found = [doc.first_meta("og:title"), doc.first_meta("twitter:title")]
+    found.extend(obj["headline"] for obj in doc.jsonld if isinstance(obj.get("headline"), str))
+    title = doc.tree.findtext(".//title")
+    if title:
+        found.append(title)
+        found.extend(re.split(r"\s+[|\-–—:·•»]\s+", title))
+    return {folded for text in found if text and len(folded := fold(text)) >= 10}
+
+
+def _is_chrome_inside(el: Element, page: Page) -> bool:
+    if el in page.chrome:
+        return True
+    tag = el.tag
+    block = page.blocks.get(el)
+    if block is not None and block.chars == page.chars.get(el, 0) and (
+            is_boilerplate_line(block.text) or is_copyright_notice(block.text)
+            or (tag not in _CELL_TAGS and is_dateline(block.text))):
+        return True
+    if page.goods.get(el, 0) > 0:
+        return False
+    text_chars = page.chars.get(el, 0)
+    if text_chars == 0:
+        return False
+    if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS:
+        return True
+    if block is not None and block.chars == text_chars and is_boilerplate_phrase(block.text):
+        return True
+    return text_chars < 200 and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1
+
+
+def _drop_headline_copies(container: Element, page: Page, headlines: set[str]) -> None:
+    """Remove blocks that repeat the headline (the post renders the title itself)."""
+    if not headlines:
+        return
+    doomed = [el for el in container.iter() if (block := page.blocks.get(el)) is not None
+              and block.chars <= 300 and fold(block.text) in headlines]
+    for el in doomed:
+        clear_own_text(el)
+
+
+def _drop_trailing_link_lists(container: Element, page: Page) -> None:
+    """Remove link lists after the last paragraph of article text ("More stories" lists whose items
+    mix a few words with a linked headline), with the short line that introduces them."""
+    order = [el for el in container.iter() if isinstance(el.tag, str)]
+    last_good = max((i for i, el in enumerate(order) if (b := page.blocks.get(el)) is not None and b.good
+                     and el.tag not in _CELL_TAGS and not has_ancestor(el, _LIST_TAGS, container)), default=None)
+    if last_good is None:
+        return
+    lists = [el for el in order[last_good + 1:] if el.tag in _LIST_TAGS and _is_link_list(el, page)
+             and not has_ancestor(el, _LIST_TAGS, container)]
+    for el in lists:
+        intro = el.getprevious()
+        if intro is None:
+            parent = el.getparent()
+            intro = parent.getprevious() if parent is not None and parent is not container else None
+        drop(el)
+        if intro is not None and page.chars.get(intro, 0) <= 80 and page.goods.get(intro, 0) == 0 \
+                and intro.find(".//img") is None:
+            drop(intro)
+
+
+def _is_link_list(el: Element, page: Page) -> bool:
+    items = [li for li in el if li.tag == "li"]
+    if len(items) < 2:
+        return False
+    linked = sum(1 for li in items if li.find(".//a") is not None)
+    chars = page.chars.get(el, 0)
+    return linked >= 0.8 * len(items) and chars > 0 and page.links.get(el, 0) >= 0.3 * chars
+
+
+def _drop_header_furniture(container: Element, page: Page) -> None:
+    """Remove header furniture before the first paragraph of article text: whatever precedes the
+    headline (kickers, breadcrumbs), and short blocks inside a header or naming a date, time or author
+    (datelines, bylines, reading times). Figures and subheadings stay."""
+    blocks: list[tuple[Element, Block]] = []
+    for el in container.iter():
+        block = page.blocks.get(el)
+        if block is None:
+            continue
+        if block.good and el.tag not in HEADING_TAGS and not _is_dateline(el, block, container):
+            break
+        blocks.append((el, block))
+    last_h1 = max((i for i, (el, _) in enumerate(blocks) if el.tag == "h1"), default=-1)
+    for index, (el, block) in enumerate(blocks):
+        if el.tag in HEADING_TAGS or _within(el, _FIGURE_TAGS, container):
+            continue
+        if index < last_h1 or (block.chars <= 120 and (_within(el, _HEADER_TAGS, container)
+                                                       or _looks_like_furniture(el, block))):
+            clear_own_text(el)
+
+
+def _is_dateline(el: Element, block: Block, container: Element) -> bool:
+    """A short line holding a <time> element, or a date inside a header ("Published 21 October 2024")."""
+    if block.chars > 80:
+        return False
+    if el.tag == "time" or el.find(".//time") is not None:
+        return True
+    return _within(el, _HEADER_TAGS, container) and bool(DATE_RE.search(block.text))
+
+
+def _looks_like_furniture(el: Element, block: Block) -> bool:
+    return el.tag == "time" or el.find(".//time") is not None or bool(FURNITURE_RE.search(block.text))
+
+
+def _within(el: Element, tags: frozenset[str], container: Element) -> bool:
+    """Whether el or one of its ancestors below container has one of the tags."""
+    return el.tag in tags or has_ancestor(el, tags, container)
+
+
+def _drop_duplicate_captions(container: Element, page: Page) -> None:
+    """Remove captions repeating an earlier caption (galleries, slideshow copies)."""
+    seen: set[str] = set()
+    doomed = []
+    for el in container.iter():
+        block = page.blocks.get(el)
+        if block is None or block.chars < DUPLICATE_CHARS or not _is_caption(el, container):
+            continue
+        if block.text in seen:
+            doomed.append(el)
+        seen.add(block.text)
+    for el in doomed:
+        clear_own_text(el)
+
+
+def _is_caption(el: Element, container: Element) -> bool:
+    for node in (el, *el.iterancestors()):
+        if node is container:
+            return False
+        if node.tag in {"figure", "figcaption"} or CAPTION_WORDS.intersection(
+                attribute_words(f"{node.get('class', '')} {node.get('id', '')}")):
+            return True
+    return False
+
+
+def _drop_orphan_headings(container: Element) -> None:
+    """Remove subheadings that no longer head any content (their section was chrome)."""
+    sequence = [el for el in container.iter() if isinstance(el.tag, str) and el.tag in _SEQUENCE_TAGS]
+    doomed = []
+    for index, el in enumerate(sequence):
+        if el.tag not in HEADING_TAGS:
+            continue
+        following = next((n for n in sequence[index + 1:] if not any(a is el for a in n.iterancestors())), None)
+        if following is None or (following.tag in HEADING_TAGS and following.tag <= el.tag):
+            doomed.append(el)
+    for el in doomed:
+        drop(el)
