@@ -257,6 +257,15 @@ def test_sitemap_and_feed_entries_become_candidates_with_their_newest_date(site_
     assert f"{ORIGIN}/tags/asean" not in candidates
 
 
+def test_links_to_the_origin_host_in_other_spellings_become_one_candidate(site_spider):
+    path = "/national/" + SEED_SLUG
+    for variant in (f"{MIRROR}{path}", f"http://www.phnompenhpost.com{path}", f"https://phnompenhpost.com{path}",
+                    f"https://WWW.phnompenhpost.com{path}?utm_campaign=x#top"):
+        site_spider.offer(variant, None, "listing")
+    site_spider.offer(f"https://kh.phnompenhpost.com{path}", None, "listing")  # a subdomain is another host
+    assert sorted(site_spider._candidates) == [f"https://kh.phnompenhpost.com{path}", SEED_URL]
+
+
 def test_since_drops_entries_dated_before_it_even_when_a_listing_links_them(tmp_path):
     spider = make_spider(loader().load("phnompenhpost"), tmp_path, since="2024-10-24")
     engine = FakeEngine()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar, Self
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
@@ -118,7 +118,15 @@ class SiteSpider(NewsSpider):
     # ------------------------------------------------------------------ URL mapping
 
     def origin_url_of(self, fetched_url: str, meta: Mapping[str, Any]) -> str:
-        return to_origin(fetched_url, self.site, self.base_url)
+        """The canonical site URL: mirror prefix replaced, and `http://` or a missing/extra `www.` on the
+        origin's own host brought onto the origin (subdomains are other hosts and stay as they are)."""
+        url = to_origin(fetched_url, self.site, self.base_url)
+        parts = urlsplit(url)
+        origin = urlsplit(self.site.origin)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        if parts.scheme in ("http", "https") and host == (origin.hostname or "").removeprefix("www."):
+            return urlunsplit((origin.scheme, origin.netloc, parts.path, parts.query, parts.fragment))
+        return url
 
     def fetch_url_of(self, url: str, meta: Mapping[str, Any]) -> str:
         return to_mirror(url, self.site, self.base_url)
