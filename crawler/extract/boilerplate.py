@@ -43,7 +43,7 @@ _STRONG_WORDS = frozenset({
     "recommended", "recommendation", "recommendations", "recirculation", "readmore", "readnext", "rss",
     "masthead", "skip", "sr", "hidden", "visuallyhidden", "tags", "tagcloud", "tagged", "keywords", "author",
     "authors", "bio", "print", "follow", "trending", "login", "banner",
-    "overlay", "offcanvas", "toc", "disclaimer", "affiliate",
+    "overlay", "lightbox", "offcanvas", "toc", "disclaimer", "affiliate",
 })
 # Two-word conventions (checked on consecutive words).
 _STRONG_PAIRS = frozenset({
