@@ -8,19 +8,24 @@ shows (<h1>, bylines, <time datetime>, date lines) -> heuristics. Functions retu
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import lxml.etree
 import lxml.html
 
 from crawler.extract.body import select
+from crawler.extract.bylines import parse_byline
 from crawler.extract.dates import parse_date, parse_dateline
+from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import detect_language, normalize_language, script_language
-from crawler.extract.text import clean_text, fold_for_compare, similar, strip_site_name
+from crawler.extract.text import clean_text, fold_for_compare, loose_key
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -42,14 +47,6 @@ _CHROME_RE = re.compile(
     r"|breadcrumb|newsletter|more-stories|read-more|site-header|site-footer|menu|advert|cookie",
     re.I,
 )
-_BYLINE_PREFIX_RE = re.compile(
-    r"^\s*(?:(?:written|words|reported|story|text|photos?|posted)\s+by|by|from|von|por|par|oleh|di|av)\s*[:\-]?\s+",
-    re.I,
-)
-_BYLINE_CUT_RE = re.compile(
-    r"\s+(?:\||\u2022|\u00b7)\s+|\s+(?:published|updated|posted|on)\s+\d|\s+-\s+\d|\n", re.I)
-_NAME_SPLIT_RE = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\by\b|\bet\b|\bdan\b)\s*", re.I)
-_URL_LIKE_RE = re.compile(r"^(?:https?:)?//|^www\.|@|\.(?:com|org|net)\b", re.I)
 _URL_DATE_RE = re.compile(r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>[01]\d)[/-](?P<d>[0-3]\d)(?:/|-|$)")
 _ERROR_TITLE_RE = re.compile(r"\b(?:404|page not found|not found|error|no encontrada|nicht gefunden)\b", re.I)
 
@@ -151,8 +148,13 @@ def in_chrome(el: lxml.html.HtmlElement) -> bool:
     return False
 
 
+@lru_cache(maxsize=128)
+def _compiled(expr: str) -> lxml.etree.XPath:
+    return lxml.etree.XPath(expr)
+
+
 def _xpath(doc: Document, expr: str) -> list[lxml.html.HtmlElement]:
-    result = doc.tree.xpath(expr)
+    result = _compiled(expr)(doc.tree)
     return [el for el in result if isinstance(el, lxml.html.HtmlElement)] if isinstance(result, list) else []
 
 
@@ -179,32 +181,23 @@ def site_names(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | 
 
 
 def find_title(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> str | None:
-    """The headline: the <h1> when it agrees with og:title/JSON-LD, else the declared title without
-    site-name decorations, else the first <h1>, else <title>."""
+    """The headline, voted among JSON-LD, og:title, twitter:title, <title>, other title meta tags and the
+    visible <h1>, each cleaned of site-name and section decorations (see crawler.extract.headline)."""
     names = site_names(doc, profile, ld)
-    declared: list[str | None] = []
+    headlines: list[str] = []
     if ld is not None:
-        declared.extend(_ld_strings(ld.get("headline"), ()))
-        declared.extend(_ld_strings(ld.get("name"), ()))
-    declared += [doc.first_meta(k) for k in ("og:title", "twitter:title", "dc.title", "parsely-title",
-                                             "sailthru.title", "title")]
-    title_el = doc.tree.find(".//title")
-    page_title = title_el.text_content() if title_el is not None else None
-    cleaned = [t for t in (strip_site_name(c, names) for c in [*declared, page_title] if c) if t]
+        headlines = [h for h in _ld_strings(ld.get("headline"), ()) if clean_text(h)]
+        if not headlines:  # "name" is sometimes an id or a slug: only a text with spaces is a headline
+            headlines = [n for n in _ld_strings(ld.get("name"), ()) if " " in clean_text(n)]
     site_keys = {n.casefold() for n in names}
-    headings = []
+    h1s = []
     for h1 in doc.tree.iter("h1"):
         text = clean_text(h1.text_content())
         if text and text.casefold() not in site_keys and not in_chrome(h1):
-            headings.append(text)
-        if len(headings) >= 5:
+            h1s.append(h1)
+        if len(h1s) >= 5:
             break
-    for heading in headings:
-        if any(similar(heading, c) for c in cleaned):
-            return heading
-    if cleaned:
-        return cleaned[0]
-    return headings[0] if headings else None
+    return choose_title(collect_candidates(doc, headlines, h1s, names))
 
 
 def find_description(doc: Document, ld: dict[str, Any] | None) -> str | None:
@@ -235,26 +228,6 @@ def find_meta_image(doc: Document, ld: dict[str, Any] | None) -> str | None:
     return None
 
 
-def parse_byline(text: str | None) -> list[str]:
-    """Names from a byline: "By A, B and C | 18 October 2024" -> ["A", "B", "C"]."""
-    text = clean_text(text)
-    if not text:
-        return []
-    text = _BYLINE_CUT_RE.split(text, maxsplit=1)[0]
-    text = _BYLINE_PREFIX_RE.sub("", text)
-    names = []
-    for part in _NAME_SPLIT_RE.split(text):
-        name = _BYLINE_PREFIX_RE.sub("", part).strip(" .:-\u2013\u2014")
-        if _plausible_name(name):
-            names.append(name)
-    return names
-
-
-def _plausible_name(name: str) -> bool:
-    return (1 < len(name) <= 80 and len(name.split()) <= 8 and not any(ch.isdigit() for ch in name)
-            and not _URL_LIKE_RE.search(name) and name.casefold() not in ("by", "staff", "admin", "and"))
-
-
 def _dedupe(names: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     out = []
@@ -270,54 +243,170 @@ def find_authors(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] 
     """Byline names in page order: profile selector, JSON-LD author, meta tags, then the visible byline.
 
     A source that names only the publication itself ("Example News") gives way to a later source
-    that names people; it is kept when nothing better exists.
+    that names people; it is kept when nothing better exists. Next to people, the publication's own
+    name ("Desk One, Example News") is left out.
     """
-    publication = [fold_for_compare(n) for n in site_names(doc, profile, ld)]
+    names_of_site = site_names(doc, profile, ld)
+    publication = [fold_for_compare(n) for n in names_of_site]
+    keys = name_keys(names_of_site, doc.url)
     fallback: list[str] = []
     for names in _author_sources(doc, profile, ld):
         names = _dedupe(names)
         if not names:
             continue
-        if not all(_is_publication(n, publication) for n in names):
-            return names
+        people = [n for n in names if not _is_publication(n, publication, keys)]
+        if people:
+            return people
         fallback = fallback or names
     return fallback
 
 
-def _is_publication(name: str, publication: list[str]) -> bool:
+def _is_publication(name: str, publication: list[str], keys: set[str]) -> bool:
     key = fold_for_compare(name)
-    return any(len(p) >= 3 and (key.startswith(p) or p.startswith(key)) for p in publication)
+    if any(len(p) >= 3 and (key.startswith(p) or p.startswith(key)) for p in publication):
+        return True
+    return loose_key(name) in keys
+
+
+_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "cxenseparse:author", "dc.creator",
+                "dcterms.creator", "byl", "citation_author")
 
 
 def _author_sources(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> Iterator[list[str]]:
     if profile is not None and profile.body.author_selector:
         for el in select(doc.tree, profile.body.author_selector)[:1]:
-            linked = [clean_text(a.text_content()) for a in el.iter("a")]
-            yield [n for n in linked if _plausible_name(n)] or parse_byline(el.text_content())
+            yield _linked_names(el) or parse_byline(block_text(el), by_line=True)
     if ld is not None and ld.get("author"):
         yield [n for raw in _ld_strings(_resolve_ref(doc, ld["author"])) for n in parse_byline(raw)]
-    for key in ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "dcterms.creator",
-                "byl", "citation_author"):
+    for key in _AUTHOR_META:
         yield [n for raw in doc.meta.get(key, ()) for n in parse_byline(raw)]
     yield _visible_byline(doc)
+    yield _credit_line(doc)
+    yield _signature(doc)
+
+
+_BLOCK_TAGS = frozenset({"div", "p", "li", "ul", "ol", "br", "section", "header", "footer", "h2", "h3", "h4", "h5",
+                         "h6", "dl", "dt", "dd", "table", "tr", "td", "address", "figure", "figcaption", "time"})
+
+
+def block_text(el: lxml.html.HtmlElement) -> str:
+    """An element's text with its HTML whitespace collapsed and a line break between block elements."""
+    parts: list[str] = []
+
+    def walk(node: lxml.html.HtmlElement) -> None:
+        block = isinstance(node.tag, str) and node.tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if node.text and isinstance(node.tag, str):
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in ("script", "style"):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(el)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def _linked_names(el: lxml.html.HtmlElement) -> list[str]:
+    """Names written as links inside a byline element (each link one name)."""
+    names = []
+    for a in el.iter("a"):
+        found = parse_byline(a.text_content())
+        if len(found) == 1:
+            names.extend(found)
+    return names
+
+
+# Byline containers by class: "byline", "author", "autor", "writer", "journalist" in any class name.
+_BYLINE_CLASS_RE = re.compile(r"byline|author|autor|writer|journalist", re.I)
+_AUTHOR_HREF_XPATH = (
+    "//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/') or "
+    "contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/') or "
+    "contains(@href, '/journalists/') or contains(@href, '/profile/') or contains(@href, '/writers/')]"
+)
+_NOT_BYLINE_CLASS_RE = re.compile(r"bio|avatar|image|img|photo|picture|follow|social|share|about|desc", re.I)
+_SHORT_BYLINE = 120
 
 
 def _visible_byline(doc: Document) -> list[str]:
-    queries = (
-        "//*[@itemprop='author']//*[@itemprop='name']",
-        "//*[@itemprop='author']",
-        "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]",
-        "//*[contains(concat(' ', normalize-space(@class), ' '), ' byline ')]",
-        "//*[contains(@class, 'author-name') or contains(@class, 'byline__name') or contains(@class, 'author__name')]",
-    )
-    for query in queries:
-        names = []
+    """Names the page shows: itemprop=author, rel=author links, byline/author-classed elements, author links."""
+    names: list[str] = []
+    for query in ("//*[@itemprop='author']//*[@itemprop='name']", "//*[@itemprop='author']",
+                  "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
         for el in _xpath(doc, query)[:5]:
-            if in_chrome(el):
-                continue
-            names.extend(parse_byline(el.get("content") or el.text_content()))
+            if not in_chrome(el):
+                names.extend(parse_byline(el.get("content") or block_text(el), by_line=True))
         if names:
             return names
+    first: lxml.html.HtmlElement | None = None
+    classed = (el for el in _xpath(doc, "//body//*[@class]") if _BYLINE_CLASS_RE.search(el.get("class", "")))
+    for el in itertools.islice(classed, 40):
+        if first is not None and not _near(el, first):
+            continue  # further bylines belong to teasers and boxes, not to this article
+        if _NOT_BYLINE_CLASS_RE.search(el.get("class", "")) or in_chrome(el):
+            continue
+        if el.tag in ("body", "html", "article", "main", "section", "img", "script", "style"):
+            continue
+        text = block_text(el)
+        found = parse_byline(text, by_line=True) if len(text) <= _SHORT_BYLINE else _linked_names(el)
+        if found:
+            names.extend(found)
+            first = first if first is not None else el
+    if names:
+        return names[:10]
+    for a in _xpath(doc, _AUTHOR_HREF_XPATH)[:10]:
+        if not in_chrome(a) and len(found := parse_byline(a.text_content())) == 1:
+            names.extend(found)
+    return names[:5]
+
+
+def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
+    """True when `el` is inside, around or next to `anchor` (within the anchor's grandparent)."""
+    scope = anchor.getparent()
+    scope = scope.getparent() if scope is not None and scope.getparent() is not None else scope
+    node: lxml.html.HtmlElement | None = el
+    while node is not None:
+        if node is scope:
+            return True
+        node = node.getparent()
+    return False
+
+
+_CREDIT_WORDS = ("作者", "记者", "责编", "责任编辑", "編集", "编辑")
+_CREDIT_LINE_RE = re.compile(r"^[\s(\uff08]*(?:作者|记者|责编|责任编辑|編集|编辑)\s*[:\uff1a]")
+_CREDIT_XPATH = "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in _CREDIT_WORDS) + "]"
+
+
+def _credit_line(doc: Document) -> list[str]:
+    """A short CJK credit line ("（责编：A、B）", "作者：A") outside the page chrome."""
+    if not any(word in doc.text for word in _CREDIT_WORDS):
+        return []
+    result = _compiled(_CREDIT_XPATH)(doc.tree)
+    for node in result if isinstance(result, list) else []:
+        el = getattr(node, "getparent", lambda: None)()
+        if not isinstance(el, lxml.html.HtmlElement) or el.tag in ("script", "style", "title"):
+            continue
+        text = clean_text(el.text_content())
+        if len(text) < 60 and _CREDIT_LINE_RE.match(text) and not in_chrome(el):
+            return parse_byline(text)
+    return []
+
+
+def _signature(doc: Document) -> list[str]:
+    """A right-aligned closing paragraph that is only a short bold name (a common signature layout)."""
+    if "right" not in doc.text:
+        return []
+    query = ("//p[contains(translate(@style, ' RIGHT', 'right'), 'text-align:right') or @align='right']"
+             "[strong or b][string-length(normalize-space()) < 50]")
+    for el in reversed(_xpath(doc, query)[-3:]):
+        text = clean_text(el.text_content())
+        if not in_chrome(el) and 2 <= len(text.split()) <= 4 and not text.endswith((".", ":", "?", "!")):
+            return parse_byline(text)
     return []
 
 

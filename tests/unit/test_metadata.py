@@ -10,8 +10,8 @@ import pytest
 
 from crawler.extract import extract_article
 from crawler.extract.document import parse_document
+from crawler.extract.headline import name_keys, strip_decorations
 from crawler.extract.metadata import article_ld, find_authors, find_published, parse_byline
-from crawler.extract.text import strip_site_name
 from crawler.profiles import load_profiles
 
 URL = "https://news.example.org/world/river-levels-rise"
@@ -40,8 +40,8 @@ def ld(obj: Any) -> str:
     ("Pre-election talks - what we know", ["Example News"], "Pre-election talks - what we know"),
     ("  Spaced\n   title  ", [], "Spaced title"),
 ])
-def test_strip_site_name(title: str, names: list[str], expected: str) -> None:
-    assert strip_site_name(title, names) == expected
+def test_strip_decorations(title: str, names: list[str], expected: str) -> None:
+    assert strip_decorations(title, name_keys(names, None)) == expected
 
 
 def test_title_prefers_the_h1_when_it_agrees_with_og_title() -> None:
