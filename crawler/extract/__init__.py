@@ -49,16 +49,18 @@ _SUBSTANTIAL_TEXT = 1500  # characters of mostly unlinked text: an article whate
 
 
 def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = None,
-                    *, http_encoding: str | None = None) -> Article:
+                    *, http_encoding: str | None = None, captions: bool = True) -> Article:
     """Extract an article from a page.
 
     Never raises on bad input: a page that is not an article comes back with `page_type` saying why
     (`empty`, `not_html`, `error_page`, `listing`, `no_title`, `empty_body`, `extract_error`).
     `published`/`modified` are aware when the page names a zone, naive otherwise.
+    `captions=False` leaves image captions out of the body (and `image_caption` None): the article text
+    as the evaluation corpora record it. Posts always keep captions (the default).
     """
     article = Article(url=url, site=profile.id if profile is not None else None)
     try:
-        _extract(article, html, url, profile, http_encoding)
+        _extract(article, html, url, profile, http_encoding, captions)
     except Exception:  # a bug must not stop a crawl: the item is dropped with this reason
         logger.exception("extraction failed for %s", url)
         article.page_type = "extract_error"
@@ -88,7 +90,7 @@ def _reject_payload(html: str | bytes | None) -> str | None:
 
 
 def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile | None,
-             http_encoding: str | None) -> None:
+             http_encoding: str | None, captions: bool) -> None:
     rejected = _reject_payload(html)
     if rejected:
         article.page_type = rejected
@@ -106,7 +108,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     article.tags = find_tags(doc, ld)
     article.section = find_section(doc, ld)
 
-    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld))
+    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions)
     article.body = body.markdown
     article.image = body.image
     article.image_caption = body.image_caption

@@ -90,14 +90,20 @@ def content_element(doc: Document, profile: SiteProfile | None) -> tuple[lxml.ht
     return (found, "generic") if found is not None else (None, "none")
 
 
-def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta_image: str | None) -> Body:
-    """Find the content, split off the lead image (or fall back to `meta_image`) and convert to Markdown."""
+def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta_image: str | None,
+                 *, captions: bool = True) -> Body:
+    """Find the content, split off the lead image (or fall back to `meta_image`) and convert to Markdown.
+
+    `captions=False` leaves every image caption out (the lead caption is then None): the article text
+    alone, for scoring against truth that has no captions.
+    """
     content, source = content_element(doc, profile)
     if content is None:
         return Body("", meta_image, None, source, 0, 0.0)
     text_length, link_density = _text_stats(content)
     image, caption = take_lead_image(content, base_url, meta_image)
-    return Body(html_to_markdown(content, base_url), image, caption, source, text_length, link_density)
+    markdown = html_to_markdown(content, base_url, captions=captions)
+    return Body(markdown, image, caption if captions else None, source, text_length, link_density)
 
 
 def take_lead_image(

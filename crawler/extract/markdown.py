@@ -40,6 +40,9 @@ HEADING_TAGS = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 EMPHASIS_TAGS = {"em": "*", "i": "*", "cite": "*", "var": "*", "dfn": "*", "strong": "**", "b": "**"}
 _CLASS_HIDDEN_RE = re.compile(r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|visuallyhidden)(?:\s|$)")
 _CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer|byline", re.I)
+_CAPTION_CLASS_RE = re.compile(r"caption|credit|copyright|photographer", re.I)
+_IMAGE_TAGS = ("img", "amp-img", "picture")
+_NOT_IMAGE_FIGURE_TAGS = ("table", "blockquote", "pre", "ul", "ol", "code")
 _STYLE_HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _LINK_SCHEMES = ("http", "https", "mailto")
 _AD_HOSTS = ("doubleclick.net", "googlesyndication.com", "amazon-adsystem.com", "adnxs.com", "taboola.com",
@@ -295,8 +298,9 @@ class _Table:
 class _Converter:
     """One conversion: an iterative walk over the fragment building the block tree."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, *, captions: bool = True) -> None:
         self.base_url = base_url
+        self.captions = captions
         self.root = _Container("root")
         self.containers: list[_Container] = [self.root]
         self.para: list[str] = []
@@ -429,14 +433,14 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], No
     if not tag or tag in DROP_TAGS or _is_hidden(el):
         return None, False
     if _is_embed(el, tag):
-        url = embed_url(el, conv.base_url)
-        if url:
-            link = f"[{escape_text(url)}]({escape_url(url)})"
-            if conv.inline_bufs:
-                conv.add_raw(" " + link + " ")
-            else:
-                conv.add_leaf(_Leaf("p", link))
+        _add_embed_link(conv, el)
         return None, False
+    if not conv.captions and tag not in _IMAGE_TAGS:
+        if tag == "figure" and is_image_figure(el):
+            _add_media_only(conv, el)
+            return None, False
+        if is_image_caption(el, tag):
+            return None, False
     handler = _HANDLERS.get(tag)
     if handler is not None:
         return handler(conv, el, tag)
@@ -446,6 +450,56 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], No
         conv.boundary()
         return conv.boundary, True
     return None, True  # inline element (span, font, abbr, time, u, sup, custom elements, ...)
+
+
+def _add_embed_link(conv: _Converter, el: lxml.html.HtmlElement) -> None:
+    url = embed_url(el, conv.base_url)
+    if url:
+        link = f"[{escape_text(url)}]({escape_url(url)})"
+        if conv.inline_bufs:
+            conv.add_raw(" " + link + " ")
+        else:
+            conv.add_leaf(_Leaf("p", link))
+
+
+def is_image_figure(figure: lxml.html.HtmlElement) -> bool:
+    """Whether a <figure> presents images (or media): its text is then their caption. A figure holding a
+    table, quote, code or list presents that instead."""
+    return next(figure.iter(*_NOT_IMAGE_FIGURE_TAGS), None) is None
+
+
+def is_image_caption(el: lxml.html.HtmlElement, tag: str) -> bool:
+    """Whether an element is an image caption: a <figcaption> of an image figure, or a caption/credit-classed
+    element without an image of its own next to one (in the same small box, or right after it)."""
+    if tag == "figcaption":
+        figure = el.getparent()
+        return figure is None or figure.tag != "figure" or is_image_figure(figure)
+    if not _CAPTION_CLASS_RE.search(el.get("class", "")) or next(el.iter(*_IMAGE_TAGS), None) is not None:
+        return False
+    previous = el.getprevious()
+    if previous is not None and isinstance(previous.tag, str) and (
+            previous.tag in _IMAGE_TAGS or next(previous.iter(*_IMAGE_TAGS), None) is not None):
+        return True
+    node = el.getparent()
+    for _ in range(3):
+        if node is None:
+            return False
+        if next(node.iter(*_IMAGE_TAGS), None) is not None:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _add_media_only(conv: _Converter, figure: lxml.html.HtmlElement) -> None:
+    """The images and embeds of an image figure without its caption text."""
+    conv.boundary()
+    for el in figure.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in ("img", "amp-img") and not _is_hidden(el):
+            _on_img(conv, el, tag)
+        elif tag and _is_embed(el, tag):
+            _add_embed_link(conv, el)
+    conv.boundary()
 
 
 def _on_img(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
@@ -728,14 +782,16 @@ def _render_item(item: _Container) -> str:
 
 # --------------------------------------------------------------------------------------- public API
 
-def html_to_markdown(element: lxml.html.HtmlElement | None, base_url: str) -> str:
+def html_to_markdown(element: lxml.html.HtmlElement | None, base_url: str, *, captions: bool = True) -> str:
     """Convert an HTML fragment to Markdown blocks separated by one blank line (no final newline).
 
-    Relative links and images resolve against `base_url`. The element is not modified.
+    Relative links and images resolve against `base_url`. The element is not modified. With
+    `captions=False` image captions (see `is_image_caption`, `is_image_figure`) are left out: the
+    article text alone, as the evaluation corpora's truth has it (the posts always keep captions).
     """
     if element is None:
         return ""
-    conv = _Converter(base_url)
+    conv = _Converter(base_url, captions=captions)
     _walk(conv, element)
     return _render(conv.root).strip("\n")
 

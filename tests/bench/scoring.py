@@ -136,13 +136,6 @@ def image_matches(predicted: str | None, truth: dict[str, Any]) -> bool:
     return predicted in urls
 
 
-MAX_CAPTION_CHARS = 400
-_CAPTION_RE = re.compile(
-    # an image line, then a paragraph that is not markup (another image, a heading, a list, a quote)
-    r"^(\s*!\[[^\]]*\]\([^)]*\)\s*\n)\n?(?!\s*(?:!\[|#|[-*+>|] |\d+[.)] ))[^\n]{1,"
-    + str(MAX_CAPTION_CHARS) + r"}\n?$",
-    re.M,
-)
 _IMAGE_LINE_RE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$", re.M)
 _IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
@@ -156,16 +149,12 @@ _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$&%=:;,/?@^])")
 _RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
 
 
-def markdown_to_text(markdown: str, *, captions: bool = True) -> str:
+def markdown_to_text(markdown: str) -> str:
     """Plain text of a post body: no image lines, link syntax, emphasis, escapes, heading or list marks.
 
     A link whose text is its bare URL (how embeds such as tweets and videos are written) is dropped
-    like an image: it carries no article text. With `captions=False` the paragraph right after an
-    image line (where posts put an image's caption) is dropped too, when it is at most
-    MAX_CAPTION_CHARS long: an approximation, used only to show what captions cost.
+    like an image: it carries no article text.
     """
-    if not captions:
-        markdown = _CAPTION_RE.sub("", markdown or "")
     escaped: list[str] = []
 
     def hide(match: re.Match[str]) -> str:

@@ -100,3 +100,16 @@ def test_body_never_contains_raw_html_or_handlers() -> None:
     article = extract_article(html, URL, PROFILE)
     assert article.body.startswith("Text link **bold**.\n\n[https://www.youtube.com/watch?v=AbCdEf12345](")
     assert not re.search(r"<\s*[a-zA-Z]|javascript:|onclick|onmouseover", article.body)
+
+
+def test_captions_false_leaves_every_image_caption_out_and_changes_nothing_else() -> None:
+    html = ("<html><head><title>Story</title></head><body><article><h1>Story</h1>"
+            "<figure><img src='/lead.jpg'><figcaption>Lead caption.</figcaption></figure>" + PARAS +
+            "<figure><img src='/inline.jpg'><figcaption>Inline caption.</figcaption></figure>" + PARAS +
+            "</article></body></html>")
+    posted = extract_article(html, URL)
+    text = extract_article(html, URL, captions=False)
+    assert (posted.image_caption, text.image_caption) == ("Lead caption.", None)
+    assert "Inline caption." in posted.body and "Inline caption." not in text.body
+    assert text.body == posted.body.replace("\n\nInline caption.", "")
+    assert (text.image, text.title) == (posted.image, posted.title)

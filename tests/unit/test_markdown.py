@@ -221,6 +221,45 @@ def test_inline_markdown_is_one_line() -> None:
     assert inline_markdown(caption, BASE) == "Line one line *two*. Credit"
 
 
+CAPTIONS = [
+    # a figure: the image stays, its caption (with the credit) goes
+    ("<figure><img src='/f.jpg'><figcaption>A river at dawn. <span class='credit'>Staff</span></figcaption>"
+     "</figure>", "![](https://www.example.org/f.jpg)", "A river at dawn. Staff"),
+    # text inside an image figure outside a figcaption is caption text too
+    ("<figure><a href='/big.jpg'><img src='/f.jpg'></a><p>Photo: Example Org</p></figure>",
+     "![](https://www.example.org/f.jpg)", "Photo: Example Org"),
+    # a WordPress caption box, and a credit line right after a bare image
+    ("<div class='wp-caption'><img src='/w.jpg'><p class='wp-caption-text'>Boats.</p></div>",
+     "![](https://www.example.org/w.jpg)", "Boats."),
+    ("<div><img src='/c.jpg'></div><div class='image-credit'>Example Org</div>",
+     "![](https://www.example.org/c.jpg)", "Example Org"),
+    # a video figure keeps its link, not its caption
+    ("<figure><iframe src='https://www.youtube.com/embed/AbCdEf12345'></iframe><figcaption>Watch the launch."
+     "</figcaption></figure>", "https://www.youtube.com/watch?v=AbCdEf12345", "Watch the launch."),
+]
+
+
+@pytest.mark.parametrize(("html", "kept", "caption"), CAPTIONS, ids=[f"c{i}" for i in range(len(CAPTIONS))])
+def test_captions_can_be_left_out(html: str, kept: str, caption: str) -> None:
+    page = f"<p>Before.</p>{html}<p>After.</p>"
+    element = lxml.html.fragment_fromstring(page, create_parent="div")
+    posted = html_to_markdown(element, BASE)
+    text = html_to_markdown(element, BASE, captions=False)
+    assert caption in posted and kept in posted  # the post keeps every caption
+    assert caption not in text and kept in text
+    assert text.startswith("Before.\n\n") and text.endswith("\n\nAfter.")
+
+
+@pytest.mark.parametrize("html", [
+    "<figure><table><tr><td>Rice</td><td>12</td></tr></table><figcaption>Exports by month</figcaption></figure>",
+    "<figure><blockquote><p>We will export more.</p></blockquote><figcaption>Trade minister</figcaption></figure>",
+    "<div class='credit-rating'>Credit ratings of the region's banks improved in the quarter.</div>",
+])
+def test_captions_of_tables_quotes_and_caption_like_classes_without_an_image_stay(html: str) -> None:
+    element = lxml.html.fragment_fromstring(f"<p>Before.</p>{html}", create_parent="div")
+    assert html_to_markdown(element, BASE, captions=False) == html_to_markdown(element, BASE)
+
+
 def test_strong_wrapping_a_paragraph_keeps_the_subhead() -> None:
     assert md("<strong><p>Subhead</p></strong><p>Text</p>") == "**Subhead**\n\nText"
 
