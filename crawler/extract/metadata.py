@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -25,6 +25,7 @@ from crawler.extract.bylines import parse_byline
 from crawler.extract.dates import parse_date, parse_dateline
 from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import detect_language, normalize_language, script_language
+from crawler.extract.markdown import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
 
 if TYPE_CHECKING:
@@ -213,7 +214,13 @@ def find_description(doc: Document, ld: dict[str, Any] | None) -> str | None:
 
 
 def find_meta_image(doc: Document, ld: dict[str, Any] | None) -> str | None:
-    """The page's declared lead image: JSON-LD image, og:image, twitter:image, itemprop, image_src."""
+    """The page's declared lead image (JSON-LD image, og:image, twitter:image, itemprop, image_src), as the
+    page itself shows it: when an <img> outside the chrome shows the same picture, its URL.
+
+    Declared images are often a social-media rendition (a 1200x630 crop, sometimes with a logo burnt in);
+    the article's own <img> of the same picture is the editorial one, and using its URL lets body
+    extraction recognise the picture in the content instead of showing it twice.
+    """
     candidates: list[str | None] = []
     if ld is not None:
         candidates.extend(_ld_strings(_resolve_ref(doc, ld.get("image")), ("url", "contentUrl", "@id")))
@@ -224,7 +231,44 @@ def find_meta_image(doc: Document, ld: dict[str, Any] | None) -> str | None:
     for candidate in candidates:
         url = doc.absolute(candidate)
         if url and urlsplit(url).scheme in ("http", "https"):
-            return url
+            return _shown_rendition(doc, url) or url
+    return None
+
+
+_IMAGE_TOKEN_SPLIT_RE = re.compile(r"[_.,;=+\-]+")
+_SIZE_TOKEN_RE = re.compile(r"^(?:\d{2,5}x\d{2,5}|[a-z]?\d{2,5}[a-z]?)$", re.I)
+_MAX_IMAGES_SCANNED = 300
+_MIN_STEM = 12
+
+
+def _picture_tokens(url: str) -> set[str]:
+    """Identifying tokens of an image URL: a long file name, and the ids and hashes in its last two path
+    segments (not sizes, not single words)."""
+    segments = [s for s in unquote(urlsplit(url).path).split("/") if s][-2:]
+    tokens = set()
+    stem = segments[-1].lower().split(".")[0] if segments else ""
+    if len(stem) >= _MIN_STEM:  # a descriptive file name: "0_crowd-at-the-castle", "best-sleeping-bags-guide"
+        tokens.add(stem)
+    for segment in segments:
+        for token in _IMAGE_TOKEN_SPLIT_RE.split(segment.lower()):
+            if len(token) >= 6 and not token.isalpha() and not _SIZE_TOKEN_RE.match(token):
+                tokens.add(token)
+    return tokens
+
+
+def _shown_rendition(doc: Document, declared: str) -> str | None:
+    """The URL of the first sizeable <img> outside the chrome that shows the declared picture."""
+    tokens = _picture_tokens(declared)
+    if not tokens:
+        return None
+    for img in itertools.islice(doc.tree.iter("img"), _MAX_IMAGES_SCANNED):
+        src = image_source(img, doc.url)
+        if not src or not tokens & _picture_tokens(src) or in_chrome(img):
+            continue
+        width = img.get("width", "").strip().removesuffix("px")
+        if width.isdigit() and int(width) < _MIN_LEAD_WIDTH:
+            continue
+        return src
     return None
 
 
@@ -331,6 +375,7 @@ _AUTHOR_HREF_XPATH = (
 )
 _NOT_BYLINE_CLASS_RE = re.compile(r"bio|avatar|image|img|photo|picture|follow|social|share|about|desc", re.I)
 _SHORT_BYLINE = 120
+_MIN_LEAD_WIDTH = 150
 
 
 def _visible_byline(doc: Document) -> list[str]:
