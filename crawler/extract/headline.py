@@ -50,6 +50,7 @@ _ELLIPSIS = ("\u2026", "...")
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web", "edu", "gov", "amp", "m"})
 _MAX_KICKER_WORDS = 6
 _MAX_SECTION_WORDS = 4
+_BYLINE_SEGMENT_RE = re.compile(r"^(?:by|von|por|par)\s", re.I)
 
 
 @dataclass
@@ -70,9 +71,10 @@ def name_keys(names: Iterable[str | None], url: str | None) -> set[str]:
     keys = {loose_key(n) for n in names if n}
     host = (urlsplit(url).hostname or "").lower() if url else ""
     if host:
-        host = host.removeprefix("www.")
-        keys.add(loose_key(host))
-        keys.update(label for label in host.split(".") if len(label) >= 3 and label not in _HOST_NOISE)
+        labels = host.removeprefix("www.").split(".")
+        keys.update(loose_key(".".join(labels[i:])) for i in range(len(labels) - 1)  # news.example.org, example.org
+                    if (len(labels[i]) >= 3 and labels[i] not in _HOST_NOISE) or i == 0)
+        keys.update(label for label in labels if len(label) >= 3 and label not in _HOST_NOISE)
     return {k for k in keys if len(k) >= 2}
 
 
@@ -90,27 +92,36 @@ def is_site_name(segment: str, keys: set[str]) -> bool:
 
 
 def strip_decorations(title: str, keys: set[str]) -> str:
-    """Remove site-name segments at either end, then one short trailing " | Section" segment."""
+    """Remove site-name segments at either end, bylines ("| by Desk") and one short " | Section" at the end."""
     text = clean_text(title)
     parts = _SEPARATOR_RE.split(text)
     if len(parts) == 1:
         return text
     seps = _SEPARATOR_RE.findall(text)
-    while len(parts) > 1 and is_site_name(parts[-1], keys):
-        parts.pop()
-        seps.pop()
-    while len(parts) > 1 and is_site_name(parts[0], keys):
-        parts.pop(0)
-        seps.pop(0)
-    if len(parts) > 1 and seps[-1].strip() == "|" and len(parts[-1].split()) <= _MAX_SECTION_WORDS:
-        head_words = sum(len(p.split()) for p in parts[:-1])
-        if head_words > len(parts[-1].split()):
+    section_removed = False
+    while len(parts) > 1:
+        if is_site_name(parts[-1], keys) or _BYLINE_SEGMENT_RE.match(parts[-1]):
             parts.pop()
             seps.pop()
+        elif is_site_name(parts[0], keys):
+            parts.pop(0)
+            seps.pop(0)
+        elif not section_removed and _is_section(parts, seps):
+            parts.pop()
+            seps.pop()
+            section_removed = True
+        else:
+            break
     out = parts[0]
     for sep, part in zip(seps, parts[1:], strict=True):
         out += sep + part
     return out.strip()
+
+
+def _is_section(parts: list[str], seps: list[str]) -> bool:
+    """A short last segment after " | " that is shorter than the headline before it ("... | Business")."""
+    words = len(parts[-1].split())
+    return seps[-1].strip() == "|" and words <= _MAX_SECTION_WORDS and sum(len(p.split()) for p in parts[:-1]) > words
 
 
 def _cut_at_separator(text: str, prefix_key: str) -> str | None:

@@ -411,12 +411,12 @@ def _visible_byline(doc: Document) -> list[str]:
 
 
 def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
-    """True when `el` is inside, around or next to `anchor` (within the anchor's grandparent)."""
-    scope = anchor.getparent()
-    scope = scope.getparent() if scope is not None and scope.getparent() is not None else scope
-    node: lxml.html.HtmlElement | None = el
+    """True when `el` is inside `anchor` or a sibling of it (one byline split over several elements)."""
+    if el.getparent() is anchor.getparent():
+        return True
+    node = el.getparent()
     while node is not None:
-        if node is scope:
+        if node is anchor:
             return True
         node = node.getparent()
     return False
@@ -446,7 +446,8 @@ def _signature(doc: Document) -> list[str]:
     """A right-aligned closing paragraph that is only a short bold name (a common signature layout)."""
     if "right" not in doc.text:
         return []
-    query = ("//p[contains(translate(@style, ' RIGHT', 'right'), 'text-align:right') or @align='right']"
+    query = ("//p[contains(translate(@style, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ ', 'abcdefghijklmnopqrstuvwxyz'), "
+             "'text-align:right') or @align='right']"
              "[strong or b][string-length(normalize-space()) < 50]")
     for el in reversed(_xpath(doc, query)[-3:]):
         text = clean_text(el.text_content())

@@ -11,7 +11,7 @@ import pytest
 from crawler.extract import extract_article
 from crawler.extract.document import parse_document
 from crawler.extract.headline import name_keys, strip_decorations
-from crawler.extract.metadata import article_ld, find_authors, find_published, parse_byline
+from crawler.extract.metadata import article_ld, find_authors, find_meta_image, find_published, parse_byline
 from crawler.profiles import load_profiles
 
 URL = "https://news.example.org/world/river-levels-rise"
@@ -253,3 +253,72 @@ def test_utf16_page_with_bom_is_html() -> None:
     article = extract_article(html, URL)
     assert article.page_type == "article"
     assert article.title == "River levels rise"
+
+
+@pytest.mark.parametrize(("head", "article", "expected"), [
+    # the publication's own name next to a person is left out (og:site_name, host name)
+    ("<meta name='author' content='Desk One, Example News'><meta property='og:site_name' content='Example News'>",
+     None, ["Desk One"]),
+    ("<meta name='author' content='Desk One, News.example.org'>", None, ["Desk One"]),
+    # cXense author meta when JSON-LD names only the publication
+    (ld({"@type": "NewsArticle", "headline": "River levels rise", "author": {"@type": "Organization",
+                                                                             "name": "Example News"},
+         "publisher": {"@type": "Organization", "name": "Example News"}})
+     + "<meta name='cXenseParse:author' content='Desk One'>", None, ["Desk One"]),
+    # an author list in the article header; teaser boxes further down have their own author lists
+    ("", f"<article><h1>River levels rise</h1><ul class='metaInfoAuthorList'><li><a href='/author/desk-one/'>"
+         f"Desk One</a></li></ul>{BODY}<div class='teasers'><div class='articleBox'><ul class='articleBox__authorList'>"
+         f"<li>Desk Two</li></ul></div></div></article>", ["Desk One"]),
+    # a byline block: names on the first line, the desk on the next (block elements, no space between)
+    ("", f"<article><h1>River levels rise</h1><div class='story-byline'><div>By DESK ONE and DESK TWO</div>"
+         f"<div>Example Wire Service</div></div>{BODY}</article>", ["DESK ONE", "DESK TWO"]),
+    # a link to the author's page
+    ("", f"<article><h1>River levels rise</h1><p><a href='https://news.example.org/authors/desk-one'>Desk One</a>"
+         f"</p>{BODY}</article>", ["Desk One"]),
+    # a CJK credit line at the end of the article
+    ("", f"<article><h1>River levels rise</h1>{BODY}<div class='edit'>(责编：编辑部、新闻部)</div></article>",
+     ["编辑部", "新闻部"]),
+    # a right-aligned bold signature closing the article
+    ("", f"<article><h1>River levels rise</h1>{BODY}<p style='text-align: right;'><strong>Desk One</strong></p>"
+         "</article>", ["Desk One"]),
+    # picture credits in author meta tags are not authors
+    ("<meta name='author' content='Desk One'><meta name='author' content='(Image: Example Photo Agency)'>", None,
+     ["Desk One"]),
+])
+def test_author_sources(head: str, article: str | None, expected: list[str]) -> None:
+    doc = parse_document(page(head, article=article), URL)
+    assert find_authors(doc, None, article_ld(doc, URL)) == expected
+
+
+def test_signature_needs_right_alignment_and_a_short_name() -> None:
+    article = f"<article><h1>River levels rise</h1>{BODY}<p><strong>Desk One</strong></p>" \
+              "<p style='text-align:right'><strong>Read the full report here.</strong></p></article>"
+    doc = parse_document(page(article=article), URL)
+    assert find_authors(doc, None, None) == []
+
+
+SOCIAL = "https://cdn.example.org/social/1200x630/4417-harbour-crane.jpg"
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # the page shows the declared picture in another rendition: its URL is the lead image
+    ("<figure><img src='https://cdn.example.org/photos/800/4417-harbour-crane.jpg' width='800'></figure>",
+     "https://cdn.example.org/photos/800/4417-harbour-crane.jpg"),
+    # a descriptive file name identifies the picture too
+    ("<img src='https://cdn.example.org/photos/w_800/new-harbour-crane-at-dawn.jpg'>",
+     "https://cdn.example.org/photos/w_800/new-harbour-crane-at-dawn.jpg"),
+    # another picture that merely shares a size folder is not the same picture
+    ("<img src='https://cdn.example.org/social/1200x630/5120-river-bank.jpg'>", SOCIAL),
+    # the same picture as a small thumbnail in a related box is not the lead
+    ("<aside class='related'><img src='https://cdn.example.org/thumbs/4417-harbour-crane.jpg'></aside>", SOCIAL),
+    ("<img src='https://cdn.example.org/thumbs/4417-harbour-crane.jpg' width='90'>", SOCIAL),
+])
+def test_declared_image_resolves_to_the_pages_own_rendition(body: str, expected: str) -> None:
+    social = SOCIAL if "crane-at-dawn" not in body else \
+        "https://cdn.example.org/social/1200x630/new-harbour-crane-at-dawn.jpg"
+    html = page(f"<meta property='og:image' content='{social}'>",
+                article=f"<article><h1>River levels rise</h1>{body}{BODY}</article>")
+    doc = parse_document(html, URL)
+    assert find_meta_image(doc, None) == expected
+    if expected != SOCIAL:  # the post's lead image is that rendition (the body's first picture otherwise)
+        assert extract_article(html, URL).image == expected
