@@ -18,6 +18,7 @@ from crawler.extract.boilerplate import (
     is_dateline,
 )
 from crawler.extract.document import Document
+from crawler.extract.markdown import is_quote_embed
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ def prune(container: Element, page: Page, headlines: set[str]) -> None:
         if _is_chrome_inside(el, page):
             doomed.append(el)
             continue
+        if is_quote_embed(el, el.tag):
+            continue  # an embedded post (tweet...): short linked lines, but quoted content
         stack.extend(reversed(el))
     for el in doomed:
         drop(el)
@@ -79,6 +82,8 @@ def declared_headlines(doc: Document) -> set[str]:
 def _is_chrome_inside(el: Element, page: Page) -> bool:
     if el in page.chrome:
         return True
+    if is_quote_embed(el, el.tag):
+        return False
     tag = el.tag
     block = page.blocks.get(el)
     if block is not None and block.chars == page.chars.get(el, 0) and (

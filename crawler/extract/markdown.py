@@ -192,17 +192,35 @@ def embed_url(el: lxml.html.HtmlElement, base_url: str) -> str | None:
         return link_target(src, base_url)
     classes = el.get("class", "")
     if tag == "blockquote":
-        if "instagram-media" in classes and el.get("data-instgrm-permalink"):
-            return link_target(el.get("data-instgrm-permalink"), base_url)
-        if "tiktok-embed" in classes and el.get("cite"):
-            return link_target(el.get("cite"), base_url)
-        hrefs = [h for h in (link_target(a.get("href"), base_url) for a in el.iter("a")) if h]
-        for needle in ("/status/", "instagram.com/", "tiktok.com/", "facebook.com/"):
-            matches = [h for h in hrefs if needle in h]
-            if matches:
-                return matches[-1] if needle == "/status/" else matches[0]
-        return hrefs[-1] if hrefs else None
+        return _without_tracking(_quote_embed_url(el, classes, base_url))
     return link_target(el.get("data-href") or el.get("cite"), base_url)
+
+
+def _quote_embed_url(el: lxml.html.HtmlElement, classes: str, base_url: str) -> str | None:
+    for attr in ("data-instgrm-permalink", "data-text-post-permalink", "data-embed-url", "cite"):
+        if el.get(attr):
+            target = link_target(el.get(attr), base_url)
+            if target:
+                return target
+    hrefs = [h for h in (link_target(a.get("href"), base_url) for a in el.iter("a")) if h]
+    for needle in ("/status/", "/post/", "instagram.com/", "tiktok.com/", "facebook.com/", "reddit.com/"):
+        matches = [h for h in hrefs if needle in h]
+        if matches:
+            return matches[-1] if needle in ("/status/", "/post/") else matches[0]
+    return hrefs[-1] if hrefs else None
+
+
+_TRACKING_PARAMS_RE = re.compile(r"^(?:utm_\w+|ref_src|ref_url|ref_source|igshid|igsh|s|t|src|ref)$")
+
+
+def _without_tracking(url: str | None) -> str | None:
+    """An embedded post's URL without the share-tracking parameters the embed code adds (`?ref_src=twsrc`)."""
+    if not url or "?" not in url:
+        return url
+    parts = urlsplit(url)
+    query = "&".join(pair for pair in parts.query.split("&")
+                     if pair and not _TRACKING_PARAMS_RE.match(pair.split("=")[0]))
+    return parts._replace(query=query, fragment="").geturl()
 
 
 def _canonical_embed(src: str | None) -> str | None:
@@ -242,13 +260,25 @@ def _canonical_embed(src: str | None) -> str | None:
     return src if parts.scheme in ("http", "https") else None
 
 
+_QUOTE_EMBED_CLASSES = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed", "reddit-embed",
+                        "reddit-card", "bluesky-embed", "mastodon-embed", "text-post-media", "fb-xfbml")
+"""Class names of the blockquotes that social networks' embed scripts turn into a post (the quote holds its text)."""
+
+
+def is_quote_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
+    """A blockquote an embed script would replace by a social-media post (tweet, Instagram, TikTok, ...)."""
+    if tag != "blockquote":
+        return False
+    classes = el.get("class", "")
+    return any(c in classes for c in _QUOTE_EMBED_CLASSES)
+
+
 def _is_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
     if tag in ("iframe", "video", "audio", "amp-iframe", "amp-youtube"):
         return True
+    if is_quote_embed(el, tag):
+        return True
     classes = el.get("class", "")
-    if tag == "blockquote":
-        return any(c in classes for c in ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed",
-                                          "reddit-embed", "fb-xfbml"))
     return tag == "div" and ("fb-post" in classes or "fb-video" in classes) and bool(el.get("data-href"))
 
 
@@ -432,6 +462,8 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], No
     tag = tag.lower().rpartition("}")[2]
     if not tag or tag in DROP_TAGS or _is_hidden(el):
         return None, False
+    if is_quote_embed(el, tag) and not conv.inline_bufs and el.text_content().strip():
+        return _on_quote_embed(conv, el)
     if _is_embed(el, tag):
         _add_embed_link(conv, el)
         return None, False
@@ -460,6 +492,22 @@ def _add_embed_link(conv: _Converter, el: lxml.html.HtmlElement) -> None:
             conv.add_raw(" " + link + " ")
         else:
             conv.add_leaf(_Leaf("p", link))
+
+
+def _on_quote_embed(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], None] | None, bool]:
+    """A social-media post embed: its text as a quote (a static page cannot run the embed script), then
+    the link to the post."""
+    url = embed_url(el, conv.base_url)
+    pushed = conv.push_container(_Container("quote"))
+
+    def close() -> None:
+        if pushed:
+            conv.pop_container()
+        else:
+            conv.boundary()
+        if url:
+            conv.add_leaf(_Leaf("p", f"[{escape_text(url)}]({escape_url(url)})"))
+    return close, True
 
 
 def is_image_figure(figure: lxml.html.HtmlElement) -> bool:

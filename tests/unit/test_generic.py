@@ -138,6 +138,19 @@ def test_removes_chrome_inside_the_article() -> None:
         assert chrome not in text, chrome
 
 
+def test_a_short_embedded_tweet_is_kept_with_the_article() -> None:
+    tweet = ('<blockquote class="twitter-tweet"><p lang="en">Ferries run again <a href="https://twitter.com/'
+             'hashtag/monsoon">#monsoon</a> <a href="https://t.co/x1AbCd">pic.twitter.com/x1AbCd</a></p>&mdash; '
+             'Port Desk (@portdesk) <a href="https://twitter.com/portdesk/status/1850000000000000000">October 18, '
+             '2024</a></blockquote>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + tweet + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    assert "Ferries run again #monsoon pic.twitter.com/x1AbCd" in text
+    assert "Port Desk (@portdesk) October 18, 2024" in text
+
+
 def test_unnamed_signup_box_around_a_form_is_left_out() -> None:
     box = ('<div class="mt-4 grid p-2"><h3 class="text-lg">Your city, every morning</h3><p class="text-sm">'
            "The day's local news in your inbox, free of charge, every weekday morning.</p><form action='/s'>"

@@ -117,11 +117,9 @@ EMBEDS = [
     ("<iframe src='//www.youtube-nocookie.com/embed/AbCdEf12345'></iframe>",
      "https://www.youtube.com/watch?v=AbCdEf12345"),
     ("<iframe data-src='https://player.vimeo.com/video/123456?h=abc'></iframe>", "https://vimeo.com/123456"),
-    ("<blockquote class='twitter-tweet'><p>Tweet text</p>&mdash; Desk (@desk) "
-     "<a href='https://twitter.com/desk/status/1850000000000000000?ref_src=x'>October 18, 2024</a></blockquote>",
-     "https://twitter.com/desk/status/1850000000000000000?ref_src=x"),
+    # a post embed whose script-rendered quote holds no text: the link alone
     ("<blockquote class='instagram-media' data-instgrm-permalink='https://www.instagram.com/p/C1a2B3/'>"
-     "<a href='https://www.instagram.com/p/C1a2B3/'>View</a></blockquote>", "https://www.instagram.com/p/C1a2B3/"),
+     "<a href='https://www.instagram.com/p/C1a2B3/'> </a></blockquote>", "https://www.instagram.com/p/C1a2B3/"),
     ("<video controls><source src='/media/clip.mp4' type='video/mp4'></video>",
      "https://www.example.org/media/clip.mp4"),
     ("<iframe src='https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fwww.facebook.com%2Fdesk%2Fvideos%2F42'>"
@@ -139,6 +137,42 @@ def test_embeds_become_a_link_paragraph(html: str, url: str) -> None:
     assert link is not None, paragraphs[1]
     assert link.group(2).replace("%3F", "?") == url or link.group(2) == url
     assert "<" not in out
+
+
+QUOTE_EMBEDS = [
+    # a tweet: its text and attribution stay as a quote, the link to it (share tracking removed) follows
+    ("<blockquote class='twitter-tweet' data-width='550'><p lang='en'>River levels fall<br>Ferries resume "
+     "<a href='https://t.co/AbC'>pic.twitter.com/AbC</a></p>&mdash; Port Authority (@port) "
+     "<a href='https://twitter.com/port/status/1850000000000000000?ref_src=twsrc%5Etfw'>October 18, 2024</a>"
+     "</blockquote>",
+     "> River levels fall  \n> Ferries resume [pic.twitter.com/AbC](https://t.co/AbC)\n>\n"
+     "> \u2014 Port Authority (@port) [October 18, 2024]"
+     "(https://twitter.com/port/status/1850000000000000000?ref_src=twsrc%5Etfw)",
+     "https://twitter.com/port/status/1850000000000000000"),
+    # Instagram: the permalink attribute, without the embed's utm parameters
+    ("<blockquote class='instagram-media' data-instgrm-permalink='https://www.instagram.com/p/C1a2B3/?utm_source=ig_embed"
+     "&amp;utm_campaign=loading'><div><p>Harvest festival in the old town</p>"
+     "<p>A post shared by Example Org (@example)</p></div></blockquote>",
+     "> Harvest festival in the old town\n>\n> A post shared by Example Org (@example)",
+     "https://www.instagram.com/p/C1a2B3/"),
+    # TikTok: the cite attribute
+    ("<blockquote class='tiktok-embed' cite='https://www.tiktok.com/@example/video/7300000000000000000'>"
+     "<section><a href='https://www.tiktok.com/@example'>@example</a> Morning market tour</section></blockquote>",
+     "> [@example](https://www.tiktok.com/@example) Morning market tour",
+     "https://www.tiktok.com/@example/video/7300000000000000000"),
+]
+
+
+@pytest.mark.parametrize(("html", "quote", "url"), QUOTE_EMBEDS, ids=[f"q{i}" for i in range(len(QUOTE_EMBEDS))])
+def test_post_embeds_keep_their_text_as_a_quote_then_the_link(html: str, quote: str, url: str) -> None:
+    out = md(f"<p>Before.</p>{html}<p>After.</p>")
+    assert out == f"Before.\n\n{quote}\n\n[{escape_text(url)}]({url})\n\nAfter."
+
+
+def test_a_post_embed_inside_a_table_cell_is_a_link() -> None:
+    out = md("<table><tr><td><blockquote class='twitter-tweet'><p>Tweet text</p>"
+             "<a href='https://twitter.com/desk/status/1?s=20'>date</a></blockquote></td></tr></table>")
+    assert "https://twitter.com/desk/status/1)" in out and "Tweet text" not in out
 
 
 def test_ad_iframes_and_empty_iframes_vanish() -> None:
