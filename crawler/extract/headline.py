@@ -60,10 +60,14 @@ class Candidate:
     source: str
     text: str
     forms: list[str] = field(default_factory=list)
+    weight: float = 0.0
+    """Votes; 0 means the source's weight in WEIGHTS."""
 
     def __post_init__(self) -> None:
         if not self.forms:
             self.forms = [self.text]
+        if not self.weight:
+            self.weight = WEIGHTS[self.source]
 
 
 def name_keys(names: Iterable[str | None], url: str | None) -> set[str]:
@@ -226,13 +230,15 @@ def _collect_text(el: lxml.html.HtmlElement, drop: set[lxml.html.HtmlElement], o
             out.append(child.tail)
 
 
-def collect_candidates(doc: Document, ld_headlines: list[str], h1s: list[lxml.html.HtmlElement],
+def collect_candidates(doc: Document, ld_titles: list[str], h1s: list[lxml.html.HtmlElement],
                        site_names: list[str]) -> list[Candidate]:
-    """Every source's headline, cleaned of decorations (site names, sections, the other candidates' tails)."""
+    """Every source's headline, cleaned of decorations (site names, sections, the other candidates' tails).
+
+    `ld_titles` are the article object's headline and, when it differs, its name: JSON-LD's votes are then
+    split between the two, and the other sources decide.
+    """
     keys = name_keys(site_names, doc.url)
-    raw: list[tuple[str, str]] = []
-    if ld_headlines:
-        raw.append(("jsonld", ld_headlines[0]))
+    raw: list[tuple[str, str]] = [("jsonld", title) for title in _distinct(ld_titles)[:2]]
     for source, meta in (("og", "og:title"), ("twitter", "twitter:title")):
         value = doc.first_meta(meta)
         if value:
@@ -246,10 +252,12 @@ def collect_candidates(doc: Document, ld_headlines: list[str], h1s: list[lxml.ht
             raw.append(("meta", value))
             break
     candidates: list[Candidate] = []
+    ld_count = sum(1 for source, _ in raw if source == "jsonld")
     for source, value in raw:
         text = strip_decorations(value, keys)
         if text:
-            candidates.append(Candidate(source, text))
+            weight = WEIGHTS[source] / ld_count if source == "jsonld" else 0.0
+            candidates.append(Candidate(source, text, weight=weight))
     declared = {loose_key(c.text) for c in candidates}
     best: list[str] = []
     for h1 in h1s:
@@ -266,6 +274,17 @@ def collect_candidates(doc: Document, ld_headlines: list[str], h1s: list[lxml.ht
     return candidates
 
 
+def _distinct(texts: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for text in texts:
+        key = loose_key(text)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return out
+
+
 def choose_title(candidates: list[Candidate]) -> str | None:
     """The form with the most weighted support; ties go to the more trusted source, then the full form."""
     if not candidates:
@@ -279,7 +298,7 @@ def choose_title(candidates: list[Candidate]) -> str | None:
             if not key or key in seen:
                 continue
             seen.add(key)
-            support[key] = support.get(key, 0.0) + WEIGHTS[cand.source]
+            support[key] = support.get(key, 0.0) + cand.weight
             order = (_PRIORITY.index(cand.source), position)
             rank[key] = min(rank.get(key, order), order)
     if not support:

@@ -186,10 +186,9 @@ def find_title(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | 
     visible <h1>, each cleaned of site-name and section decorations (see crawler.extract.headline)."""
     names = site_names(doc, profile, ld)
     headlines: list[str] = []
-    if ld is not None:
-        headlines = [h for h in _ld_strings(ld.get("headline"), ()) if clean_text(h)]
-        if not headlines:  # "name" is sometimes an id or a slug: only a text with spaces is a headline
-            headlines = [n for n in _ld_strings(ld.get("name"), ()) if " " in clean_text(n)]
+    if ld is not None:  # "name" is sometimes an id or a slug: only a text with spaces is a title
+        headlines = [h for h in _ld_strings(ld.get("headline"), ()) if clean_text(h)][:1]
+        headlines += [n for n in _ld_strings(ld.get("name"), ()) if " " in clean_text(n)][:1]
     site_keys = {n.casefold() for n in names}
     h1s = []
     for h1 in doc.tree.iter("h1"):

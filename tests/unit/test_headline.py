@@ -76,6 +76,10 @@ def test_strip_decorations(title: str, names: list[str], url: str | None, expect
     # "A - B" and "A: B" agree; the wording most sources use is shown
     (ld("Harbor dredging - work starts in May") + meta("og:title", "Harbor dredging: work starts in May")
      + "<title>Harbor dredging: work starts in May - Region</title>", "", "Harbor dredging: work starts in May"),
+    # JSON-LD naming the article twice (headline and a different name) splits its votes: the others decide
+    (ld("Tears, then a comeback in the final", name="Games day 9: Tears for the pole vaulter, then a comeback")
+     + meta("og:title", "Games day 9: Tears for the pole vaulter, then a comeback"),
+     "<h1>Tears, then a comeback in the final</h1>", "Games day 9: Tears for the pole vaulter, then a comeback"),
     # a JSON-LD "name" that is an id is not a headline
     ("<script type='application/ld+json'>{\"@type\": \"NewsArticle\", \"name\": \"a-60a0111a-c2d2\"}</script>"
      + meta("og:title", "Port expansion approved"), "", "Port expansion approved"),
