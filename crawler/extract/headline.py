@@ -50,6 +50,8 @@ _ELLIPSIS = ("\u2026", "...")
 _HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web", "edu", "gov", "amp", "m"})
 _MAX_KICKER_WORDS = 6
 _MAX_SECTION_WORDS = 4
+_MAX_NAME_ADDITION = 8  # letters: "news", "online", "digital", "the"
+_MAX_NAME_LEAD_IN = 20
 _BYLINE_SEGMENT_RE = re.compile(r"^(?:by|von|por|par)\s", re.I)
 
 
@@ -82,17 +84,25 @@ def name_keys(names: Iterable[str | None], url: str | None) -> set[str]:
     return {k for k in keys if len(k) >= 2}
 
 
-def is_site_name(segment: str, keys: set[str]) -> bool:
-    """True when a title segment names the site ("Example News", "example.org", "The Example Online")."""
+def is_site_name(segment: str, keys: set[str], *, at_end: bool = False) -> bool:
+    """True when a title segment names the site: one of its names, or a name with a short addition
+    ("Example News" for "Example", "The Example Online"). At the end of a title, where site names
+    usually sit, a longer lead-in is allowed ("Die Neue Example-Zeitung" for the host "example-zeitung")."""
     key = loose_key(segment)
-    if not key:
-        return True
-    if key in keys:
+    if not key or key in keys:
         return True
     if len(segment.split()) > 5:
         return False
-    return any(len(n) >= 4 and (key.startswith(n) or key.endswith(n) or (len(key) >= 4 and n.endswith(key)))
-               for n in keys)
+    for name in keys:
+        if len(name) < 4:
+            continue
+        if key.startswith(name) and len(key) - len(name) <= _MAX_NAME_ADDITION:
+            return True
+        if key.endswith(name) and len(key) - len(name) <= (_MAX_NAME_LEAD_IN if at_end else _MAX_NAME_ADDITION):
+            return True
+        if name.endswith(key) and len(key) >= 0.6 * len(name):  # "Times of Example" for "The Times of Example"
+            return True
+    return False
 
 
 def strip_decorations(title: str, keys: set[str]) -> str:
@@ -104,7 +114,7 @@ def strip_decorations(title: str, keys: set[str]) -> str:
     seps = _SEPARATOR_RE.findall(text)
     section_removed = False
     while len(parts) > 1:
-        if is_site_name(parts[-1], keys) or _BYLINE_SEGMENT_RE.match(parts[-1]):
+        if is_site_name(parts[-1], keys, at_end=True) or _BYLINE_SEGMENT_RE.match(parts[-1]):
             parts.pop()
             seps.pop()
         elif is_site_name(parts[0], keys):

@@ -43,6 +43,10 @@ def meta(prop: str, content: str) -> str:
     # one short "| Section" segment goes; a dash inside the headline stays
     ("Port expansion approved | Business", [], None, "Port expansion approved"),
     ("Port vote - what the council decided", ["Harbor Times"], None, "Port vote - what the council decided"),
+    # a headline segment that starts with the site's name is not the site's name
+    ("Harbor workers strike - what it means", ["Harbor"], None, "Harbor workers strike - what it means"),
+    ("Port expansion approved - India", ["The Times of India"], None, "Port expansion approved - India"),
+    ("Port expansion approved - Times of India", ["The Times of India"], None, "Port expansion approved"),
     # a headline that merely starts with the site's name is not a site name
     ("Harbor Times readers pick the best beach of the summer season", ["Harbor Times"], None,
      "Harbor Times readers pick the best beach of the summer season"),
