@@ -23,6 +23,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs
 # Declarations that browsers treat as windows-1252 (the WHATWG encoding standard).
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
                     "ascii": "cp1252", "iso8859-1": "cp1252", "windows-1252": "cp1252"}
+_FALLBACK_ENCODING = "cp1252"
 # Remove XML declarations that lxml refuses in str input.
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
@@ -92,12 +93,28 @@ def decode_html(data: bytes, http_encoding: str | None = None) -> tuple[str, str
         except LookupError:
             continue
         return data.decode(name, errors="replace"), name
+    encoding = _detect_encoding(data[:200_000])
+    return data.decode(encoding, errors="replace"), encoding
+
+
+def _detect_encoding(sample: bytes) -> str:
+    """charset-normalizer's best guess; windows-1252 when it ties with the guess (or nothing fits).
+
+    Latin-script text often decodes equally well as cp1250, cp1252 and cp1257 (same mess, same
+    coherence) and the detector then returns whichever it tried first, turning "crème brûlée" into
+    "crčme brűlée". windows-1252 is what browsers assume for an undeclared page, so it wins ties.
+    """
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
-    if best is not None:
-        return data.decode(best.encoding, errors="replace"), best.encoding
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    matches = from_bytes(sample)
+    best = matches.best()
+    if best is None:
+        return _FALLBACK_ENCODING
+    for match in matches:
+        tied = abs(match.chaos - best.chaos) < 1e-9 and abs(match.coherence - best.coherence) < 1e-9
+        if tied and _FALLBACK_ENCODING in match.could_be_from_charset:
+            return _FALLBACK_ENCODING
+    return str(best.encoding)
 
 
 def parse_document(html: str | bytes, url: str, http_encoding: str | None = None) -> Document:
