@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
 import pytest
 
 from crawler.extract import extract_article
-from crawler.extract.document import decode_html
+from crawler.extract.document import decode_html, parse_document
+from crawler.extract.nesting import HARD_DEPTH, cap_nesting
 from tests.conftest import REPLICA, expected_articles
 
 CASES = {a["slug"]: a for a in expected_articles()}
@@ -63,3 +65,72 @@ def test_utf8_bytes_are_read_as_utf8_whatever_the_header_says(header):
     assert article.title == LAKE["title"] == "Living with the lake: a year in Tonle Sap’s floating villages"
     assert article.body == extract_article(LAKE_FILE.read_bytes(), LAKE["origin_url"], http_encoding="utf-8").body
     assert "\ufffd" not in article.body and "â€" not in article.body
+
+
+# ---------------------------------------------------------------------------- nesting past libxml2's limit
+
+SEED_FILE = ARTICLES / "national" / "asean-nations-collaborate-on-ai-governance-cambodia-leads-regional-efforts.html"
+SEED_URL = "https://www.phnompenhpost.com/national/asean-nations-collaborate-on-ai-governance-cambodia-leads-regional-efforts"
+DEPTH = 10_000
+
+
+def wrapped_in_divs(page: str, depth: int = DEPTH) -> str:
+    """The page with its whole <body> content wrapped in `depth` nested <div>s."""
+    head, rest = page.split("<body", 1)
+    body_tag, rest = rest.split(">", 1)
+    content, tail = rest.rsplit("</body>", 1)
+    return head + "<body" + body_tag + ">" + "<div>" * depth + content + "</div>" * depth + "</body>" + tail
+
+
+def tree_depth(root) -> int:
+    deepest = depth = 0
+    for event, _ in lxml.etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+@pytest.mark.parametrize("depth", [300, DEPTH])
+def test_an_article_inside_deep_nesting_is_extracted_as_if_it_were_not(depth):
+    """libxml2 stops at 256 open elements and drops the rest of the page; the capped re-parse keeps it."""
+    page = SEED_FILE.read_text(encoding="utf-8")
+    plain = extract_article(page.encode(), SEED_URL)
+    deep = extract_article(wrapped_in_divs(page, depth).encode(), SEED_URL)
+    assert deep.page_type == "article"
+    assert (deep.title, deep.image, deep.published, deep.body) == (plain.title, plain.image, plain.published,
+                                                                   plain.body)
+
+
+def test_text_after_a_deep_block_is_kept():
+    paragraph = "The provincial hall approved the new road budget after a long session on Friday. "
+    html = ("<html><head><title>Council budget</title></head><body><p>before</p>" + "<div>" * 300 + "deep"
+            + "</div>" * 300 + f"<p>{paragraph}</p></body></html>")
+    doc = parse_document(html, "https://www.example.org/a")
+    text = doc.tree.text_content()
+    assert "before" in text and "deep" in text and paragraph in text
+    assert tree_depth(doc.tree) <= HARD_DEPTH + 2
+
+
+def test_deep_nesting_of_elements_that_do_not_merge_is_capped_without_losing_words():
+    levels = 5_000
+    opening = "".join(f"<b class='l{i}'>word{i} " for i in range(levels))
+    html = "<html><head><title>Levels</title></head><body>" + opening + "</b>" * levels + "<p>the end</p></body></html>"
+    capped = cap_nesting(html)
+    doc = parse_document(html, "https://www.example.org/a")
+    assert tree_depth(doc.tree) <= HARD_DEPTH + 2
+    words = doc.tree.body.text_content().split()
+    assert words[0] == "word0" and words[-2:] == ["the", "end"]
+    assert [w for w in words if w.startswith("word")] == [f"word{i}" for i in range(levels)]
+    assert capped.count("<b ") == HARD_DEPTH - 2  # html and body take two levels
+
+
+def test_capping_keeps_scripts_attributes_and_entities():
+    html = ('<!DOCTYPE html><html lang="km"><head><script type="application/ld+json">{"headline": "A < B & C"}'
+            '</script></head><body>' + "<div>" * 400 + '<p class="lead" data-x=\'"q"\'>Tom &amp; Jerry &lt;3</p>'
+            + "</div>" * 400 + "</body></html>")
+    doc = parse_document(html, "https://www.example.org/a")
+    assert doc.lang == "km"
+    assert doc.jsonld == [{"headline": "A < B & C"}]
+    paragraph = doc.tree.xpath("//p")[0]
+    assert paragraph.get("class") == "lead" and paragraph.get("data-x") == '"q"'
+    assert paragraph.text_content() == "Tom & Jerry <3"

@@ -16,6 +16,8 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 
+from crawler.extract.nesting import cap_nesting
+
 logger = logging.getLogger(__name__)
 
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_:.+-]+)""", re.I)
@@ -124,10 +126,7 @@ def parse_document(html: str | bytes, url: str, http_encoding: str | None = None
     else:
         text, encoding = html, "utf-8"
     text = _XML_DECL_RE.sub("", text, count=1)
-    try:
-        tree = lxml.html.document_fromstring(text or "<html></html>")
-    except (lxml.etree.ParserError, ValueError):
-        tree = lxml.html.document_fromstring("<html></html>")
+    tree = _parse_html(text, url)
     base = tree.xpath("string(//base/@href)")
     doc = Document(url=urljoin(url, base) if base else url, text=text, tree=tree, encoding=encoding)
     doc.lang = _find_lang(tree)
@@ -139,6 +138,23 @@ def parse_document(html: str | bytes, url: str, http_encoding: str | None = None
     if doc.lang is None:
         doc.lang = doc.first_meta("content-language", "og:locale", "dc.language", "language")
     return doc
+
+
+def _parse_html(text: str, url: str) -> lxml.html.HtmlElement:
+    """libxml2's parse of the page; a page nested past libxml2's depth limit (which drops everything
+    after the point where it gave up) is parsed again with its nesting capped (crawler.extract.nesting)."""
+    parser = lxml.html.HTMLParser()  # one per page: its error log says whether libxml2 gave up
+    try:
+        tree = lxml.html.document_fromstring(text or "<html></html>", parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html></html>")
+    if not any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log):
+        return tree
+    logger.info("%s is nested deeper than the HTML parser allows; parsed again with its nesting capped", url)
+    try:
+        return lxml.html.document_fromstring(cap_nesting(text) or "<html></html>", parser=lxml.html.HTMLParser())
+    except (lxml.etree.ParserError, ValueError):
+        return tree
 
 
 def _find_lang(tree: lxml.html.HtmlElement) -> str | None:
