@@ -44,12 +44,14 @@ _STRONG_WORDS = frozenset({
     "masthead", "skip", "sr", "hidden", "visuallyhidden", "tags", "tagcloud", "tagged", "keywords", "author",
     "authors", "bio", "print", "follow", "trending", "login", "banner",
     "overlay", "lightbox", "offcanvas", "toc", "disclaimer", "affiliate",
+    "infobox", "factbox", "pullquote", "disclosure", "cta", "offscreen", "vh", "whatsapp", "feedback", "toast",
 })
 # Two-word conventions (checked on consecutive words).
 _STRONG_PAIRS = frozenset({
     ("read", "more"), ("read", "next"), ("more", "stories"), ("more", "news"), ("more", "articles"),
     ("screen", "reader"), ("visually", "hidden"), ("sr", "only"), ("also", "read"), ("see", "also"),
     ("you", "may"), ("most", "popular"), ("most", "read"), ("top", "stories"), ("latest", "news"),
+    ("pull", "quote"), ("key", "points"), ("fact", "box"), ("info", "box"), ("app", "hint"),
 })
 # Words that mark small page furniture when the element is short (bylines, datelines, meta rows).
 _WEAK_WORDS = frozenset({

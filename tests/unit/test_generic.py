@@ -204,6 +204,30 @@ def test_comment_threads_longer_than_the_article_are_left_out() -> None:
     assert "Reader comment" not in text
 
 
+@pytest.mark.parametrize("box", [
+    # a fact box beside the text (the text's own paragraphs are the article)
+    '<div class="article-factbox"><h3>Rice exports at a glance</h3><p>Main buyers are in the region; the '
+    "association has published quarterly figures since the trade body was founded.</p></div>",
+    '<div class="flexmodule flexmodule--infobox"><p>Further information about the quarterly figures of the '
+    "association can be requested from its secretariat on working days.</p></div>",
+    # a pull quote, an affiliate disclosure, a call-to-action box and a screen-reader hint
+    '<div class="pullQuote"><p>Millers said the harvest had been good this year, but warned about fuel.</p></div>',
+    '<div class="vl_disclosure">Example Org may earn a commission when you buy through links on this page, '
+    "which helps to fund our reporting.</div>",
+    '<div class="nrplus-cta"><h4>Something to consider</h4><p>If you enjoyed this article, become a member and '
+    "read all of our journalism without limits.</p></div>",
+    '<p><a href="/freight">freight routes<span class="go-vh"> opens in a new window, with more details</span>'
+    "</a> were mentioned in the report by several of the exporters.</p>",
+])
+def test_boxes_named_as_page_furniture_are_left_out(box: str) -> None:
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + box + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    for chrome in ("at a glance", "secretariat", "fuel.", "commission", "without limits", "new window"):
+        assert chrome not in text, chrome
+
+
 def test_repeated_gallery_captions_are_kept_once() -> None:
     caption = "A worker weighs sacks of milled rice at a warehouse on the outskirts of the capital."
     slides = "".join(f'<figure><img src="/img/{i}.jpg"><figcaption>{caption}</figcaption></figure>' for i in range(3))
