@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.encoding import http_content_type_encoding
@@ -36,6 +36,14 @@ REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 #: Our own meta keys that a followed redirect carries over (Scrapy's internal keys must not travel).
 CARRIED_META = ("lastmod", "origin_root", "redirect_hops", "redirected_from")
 DEAD_STATUSES = (404, 410)
+
+
+def _too_large(error: BaseException | None) -> bool:
+    """Whether a download failed on DOWNLOAD_MAXSIZE: cancelled while the body came in (the HTTP
+    handler's only reason to cancel), or refused while decompressing (a gzip bomb)."""
+    if isinstance(error, DownloadCancelledError):
+        return True
+    return isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error)
 
 
 class SpiderArgumentError(ValueError):
@@ -205,8 +213,16 @@ class NewsSpider(Spider):
             self.logger.warning("Cannot follow the redirect of %s (Location %r, hop %d)", response.url, location, hops)
             return
         target_fetch = response.urljoin(location.decode("latin-1").strip())
-        target_key = self.key_of(self.origin_url_of(target_fetch, meta))
+        target_origin = self.origin_url_of(target_fetch, meta)
+        target_key = self.key_of(target_origin)
         source_key = meta.get("key") or self.key_of(self.origin_url_of(response.url, meta))
+        chain = [*meta.get("redirected_from", ()), source_key]
+        if target_key in chain or strip_tracking(target_origin) in chain:
+            # Scrapy's duplicate filter would drop the repeated request without a word.
+            self.count("pages/failed")
+            self.count("pages/failed/redirect_loop")
+            self.logger.warning("Redirect loop at %s: %s", response.url, " -> ".join([*chain, target_origin]))
+            return
         self.count("pages/redirected")
         if self.memory.add_alias(source_key, target_key):
             self.logger.info("Remembered %s as an alias of %s (HTTP %d)", source_key, target_key, response.status)
@@ -231,13 +247,20 @@ class NewsSpider(Spider):
             self.count("pages/failed")
             self.count(f"pages/failed/{status}")
             self.logger.warning("Article page %s failed: HTTP %d", request.url, status)
+        elif _too_large(error):
+            maxsize = request.meta.get("download_maxsize", self.settings.getint("DOWNLOAD_MAXSIZE"))
+            self.count("pages/failed")
+            self.count("pages/failed/too_large")
+            self.logger.warning("Article page %s failed: too large (%s)", request.url,
+                                str(error) or f"more than DOWNLOAD_MAXSIZE, {maxsize} bytes, came in")
         elif isinstance(error, IgnoreRequest):
             self.count("pages/ignored")
             self.logger.info("Not fetched: %s (%s)", request.url, failure.value)
         else:
             self.count("pages/failed")
-            self.count(f"pages/failed/{type(failure.value).__name__}")
-            self.logger.warning("Article page %s failed: %s", request.url, failure.getErrorMessage())
+            self.count(f"pages/failed/{type(error).__name__}")
+            self.logger.warning("Article page %s failed: %s", request.url,
+                                failure.getErrorMessage() or type(error).__name__)
 
     def _on_item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
         """After the pipelines kept an article: every URL that led to it becomes an alias of it."""
