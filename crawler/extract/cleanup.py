@@ -6,8 +6,11 @@ from __future__ import annotations
 import logging
 import re
 
+import lxml.etree
+
 from crawler.extract.blocks import Block, Element, Page, clear_own_text, drop, has_ancestor
 from crawler.extract.boilerplate import (
+    BLOCK_TAGS,
     HEADING_TAGS,
     attribute_words,
     chrome_strength,
@@ -26,6 +29,10 @@ CAPTION_WORDS = frozenset({"caption", "captions", "credit", "credits", "figcapti
 """Class/id words of caption containers."""
 DUPLICATE_CHARS = 50
 """A caption at least this long that repeats an earlier caption is a gallery duplicate."""
+REPEAT_MIN_WORDS = 8
+"""A block of at least this many words whose words another block of the article holds is a copy..."""
+REPEAT_MAX_WORDS = 80
+"""...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
 DATE_RE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}|"
@@ -40,6 +47,7 @@ _CELL_TAGS = frozenset({"td", "th", "li", "dd", "dt", "caption"})
 _LIST_TAGS = frozenset({"ul", "ol"})
 _HEADER_TAGS = frozenset({"header", "hgroup", "address"})
 _FIGURE_TAGS = frozenset({"figure", "figcaption", "picture"})
+_SET_APART_TAGS = frozenset({"blockquote", "aside", "figure", "figcaption"})
 _SEQUENCE_TAGS = HEADING_TAGS | {"p", "li", "table", "figure", "img", "blockquote", "pre"}
 
 
@@ -65,6 +73,7 @@ def prune(container: Element, page: Page, headlines: set[str]) -> None:
     for el in list(container.iter("h1")):
         drop(el)  # the headline: the post renders the title itself
     _drop_duplicate_captions(container, page)
+    _drop_repeated_blocks(container)
     _drop_orphan_headings(container)
 
 
@@ -204,6 +213,43 @@ def _is_caption(el: Element, container: Element) -> bool:
                 attribute_words(f"{node.get('class', '')} {node.get('id', '')}")):
             return True
     return False
+
+
+def _drop_repeated_blocks(container: Element) -> None:
+    """Remove blocks set apart from the text flow (quotes, captions, boxes) whose words a block of the
+    text already holds: pull quotes, highlighted sentences and captions repeating the text."""
+    blocks = [(el, f" {text} ", _set_apart(el, container)) for el in container.iter()
+              if isinstance(el.tag, str) and el.tag in BLOCK_TAGS and el.tag not in HEADING_TAGS
+              and el.tag not in _CELL_TAGS and (text := fold(_own_text(el)))]
+    doomed = []
+    for el, text, set_apart in blocks:
+        if not set_apart or not REPEAT_MIN_WORDS <= text.count(" ") - 1 <= REPEAT_MAX_WORDS:
+            continue
+        if any(other_el is not el and text in other and (len(other) > len(text) or not other_apart)
+               for other_el, other, other_apart in blocks):
+            doomed.append(el)
+    for el in doomed:
+        clear_own_text(el)
+
+
+def _set_apart(el: Element, container: Element) -> bool:
+    """Whether a block stands apart from the paragraphs of the text: not a <p>, or inside a quote, box or figure."""
+    return el.tag != "p" or has_ancestor(el, _SET_APART_TAGS, container) or _is_caption(el, container)
+
+
+def _own_text(el: Element) -> str:
+    """The text directly inside a block and inside its inline descendants (nested blocks excluded)."""
+    parts: list[str] = []
+    walker = lxml.etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        if event == "start":
+            if node is not el and node.tag in BLOCK_TAGS:
+                walker.skip_subtree()
+            elif node.text:
+                parts.append(node.text)
+        elif node is not el and node.tail:
+            parts.append(node.tail)
+    return " ".join(" ".join(parts).split())
 
 
 def _drop_orphan_headings(container: Element) -> None:

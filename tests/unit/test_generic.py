@@ -228,6 +228,31 @@ def test_boxes_named_as_page_furniture_are_left_out(box: str) -> None:
         assert chrome not in text, chrome
 
 
+def test_pull_quotes_and_captions_repeating_the_text_are_left_out() -> None:
+    quote = "<blockquote><p>Rising fuel prices could eat into the margins of smaller exporters</p></blockquote>"
+    caption = ('<div class="image"><img src="/img/port.jpg"><p class="image-caption">New freight routes that cut the '
+               "journey time to the main ports by several days</p></div>")
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + quote + caption + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    assert text.count("eat into the margins") == 1 and text.count("cut the journey time") == 1
+
+
+def test_paragraphs_repeating_words_of_other_paragraphs_stay() -> None:
+    """Plain paragraphs are the text: a short one inside a longer one (a recipe line, a repeated question) stays,
+    and so does a quote that is not a copy."""
+    lines = ["<p>Rice salad: one cup of rice, half a cup of beans and a spoon of oil</p>",
+             "<p>Rice salad: one cup of rice, half a cup of beans and a spoon of oil, plus herbs for the second "
+             "week</p>", "<blockquote><p>We have never shipped this much rice in a single quarter before</p>"
+             "</blockquote>"]
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + "".join(lines) + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert text.count("one cup of rice, half a cup of beans and a spoon of oil") == 2
+    assert "never shipped this much rice" in text
+
+
 def test_repeated_gallery_captions_are_kept_once() -> None:
     caption = "A worker weighs sacks of milled rice at a warehouse on the outskirts of the capital."
     slides = "".join(f'<figure><img src="/img/{i}.jpg"><figcaption>{caption}</figcaption></figure>' for i in range(3))
