@@ -184,3 +184,31 @@ _BOILERPLATE_LINE_RE = re.compile(
 def is_boilerplate_line(text: str) -> bool:
     """Whether a line is an advertising, ad-blocker or video-player fallback notice, however long."""
     return len(text) <= 300 and bool(_BOILERPLATE_LINE_RE.match(text.strip()))
+
+
+_NOTICE_RE = re.compile(
+    # affiliate disclosures
+    r"\b(?:earns?|receives?|gets?|makes?) (?:an? )?(?:small )?(?:share of (?:the )?(?:sales|revenue)"
+    r"|(?:affiliate )?commissions?)\b"
+    # paywall notices
+    r"|\bil vous reste \d|\bla suite est réservée|\bréservée? aux abonnés"
+    r"|\b(?:this|the) (?:article|story|content) is (?:only )?(?:available )?(?:exclusively )?(?:for|to) (?:our )?"
+    r"(?:subscribers|members)|\bsubscribe (?:now )?to (?:continue|keep) reading|\balready a (?:subscriber|member)\b"
+    r"|\bto continue reading\b|\bjetzt abonnieren\b|\bexklusiv für abonnenten|\bsolo para suscriptores"
+    r"|\b(?:artículo|contenido) exclusivo para suscriptores"
+    # script notices
+    r"|\b(?:please )?(?:enable|turn on|activate) javascript\b|\baktivieren sie javascript\b"
+    r"|\bjavascript (?:is )?(?:disabled|required)\b"
+    # newsletter and news-tip calls to action
+    r"|\bsign(?:ing)? up (?:for|to) (?:our|the) (?:free )?(?:[\w'’-]+ ){0,3}newsletters?\b"
+    r"|\b(?:subscribe|sign up) (?:to|for) (?:our|the) (?:free )?(?:[\w'’-]+ ){0,3}newsletters?\b"
+    r"|\bnewsletter abonnieren\b|\b(?:do you have|have you got|got) a (?:story|news tip|tip)\b"
+    r"|\bget in touch with (?:our|the) (?:news ?)?(?:team|desk)\b|\bemail us at\b",
+    re.I,
+)
+
+
+def is_notice(text: str) -> bool:
+    """Whether a short block is a site notice rather than article text: an affiliate disclosure, a paywall
+    or script notice, a newsletter or news-tip call to action."""
+    return len(text) <= 300 and bool(_NOTICE_RE.search(text))

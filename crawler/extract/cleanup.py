@@ -19,6 +19,7 @@ from crawler.extract.boilerplate import (
     is_boilerplate_phrase,
     is_copyright_notice,
     is_dateline,
+    is_notice,
 )
 from crawler.extract.document import Document
 from crawler.extract.markdown import is_quote_embed
@@ -96,7 +97,7 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
     tag = el.tag
     block = page.blocks.get(el)
     if block is not None and block.chars == page.chars.get(el, 0) and (
-            is_boilerplate_line(block.text) or is_copyright_notice(block.text)
+            is_boilerplate_line(block.text) or is_copyright_notice(block.text) or is_notice(block.text)
             or (tag not in _CELL_TAGS and is_dateline(block.text))):
         return True
     if page.goods.get(el, 0) > 0:

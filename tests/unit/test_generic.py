@@ -228,6 +228,22 @@ def test_boxes_named_as_page_furniture_are_left_out(box: str) -> None:
         assert chrome not in text, chrome
 
 
+@pytest.mark.parametrize("notice", [
+    "<p><em>Example Org may earn a commission from purchases made through links in this article.</em></p>",
+    "<p><strong>You have read 3 of 5 free stories. Subscribe now to continue reading.</strong></p>",
+    "<p>Il vous reste 57.09% de cet article à lire. La suite est réservée aux abonnés.</p>",
+    "<p>Bitte aktivieren Sie JavaScript, um alle Funktionen dieser Seite zu nutzen.</p>",
+    "<p><b><i>For more stories like this, sign up for our free morning newsletter.</i></b></p>",
+    "<p><b>Got a story? Get in touch with our news team by emailing us at desk@example.org.</b></p>",
+])
+def test_site_notices_inside_the_article_are_left_out(notice: str) -> None:
+    found = find(article_page(paragraphs(PARAGRAPHS[:3]) + notice + paragraphs(PARAGRAPHS[3:])))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    assert text == "".join(PARAGRAPHS)
+
+
 def test_pull_quotes_and_captions_repeating_the_text_are_left_out() -> None:
     quote = "<blockquote><p>Rising fuel prices could eat into the margins of smaller exporters</p></blockquote>"
     caption = ('<div class="image"><img src="/img/port.jpg"><p class="image-caption">New freight routes that cut the '
