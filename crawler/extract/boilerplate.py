@@ -138,20 +138,29 @@ def is_boilerplate_phrase(text: str) -> bool:
 
 _COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
 _BYLINE_START_RE = re.compile(r"^(?:by|von|por|par|di|av|door|af|da|de)\s", re.I)
-_TIME_RE = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]|h)\d{2}\b")
 _DATE_TOKENS_RE = re.compile(
-    r"\b(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d{1,2}[:.]\d{2}|\d{1,4}|uhr|am|pm|gmt|utc|cet|cest|est|edt|pst"
+    r"\b(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d{1,2}(?:[:.]|h)\d{2}|\d{1,4}(?:st|nd|rd|th)?"
+    r"|uhr|am|pm|a\.m|p\.m|gmt|utc|cet|cest|est|edt|pst|bst|ist"
     r"|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
-    r"|januar\w*|februar\w*|märz|mai|juni|juli|oktober|dezember|updated|published|modified|posted"
-    r"|aktualisiert|veröffentlicht|erstellt|stand|uppdaterad|publicerad|actualizado|publicado|mis à jour|publié le"
-    r"|le|à|am|um|on|at|den)\b",
+    r"|januar\w*|februar\w*|märz|mai|juni|juli|oktober|dezember"
+    r"|janv\w*|févr\w*|mars|avr\w*|juin|juil\w*|août|déc\w*|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
+    r"|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre"
+    r"|novembre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
+    r"|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|montag|dienstag|mittwoch|donnerstag|freitag|samstag"
+    r"|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado"
+    r"|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|segunda|terça|quarta|quinta|sexta|feira"
+    r"|updated|published|modified|posted|last|aktualisiert|veröffentlicht|erstellt|stand|uppdaterad|publicerad"
+    r"|actualizado|publicado|atualizado|mis à jour|publié|modifié|modifica|aggiornato|pubblicato|uppfært"
+    r"|oppdatert|publisert|opdateret|bijgewerkt|gepubliceerd|päivitetty|julkaistu"
+    r"|le|à|às|de|del|il|am|um|on|at|den|kl|min|mins|minutes?|read|lesezeit)\b",
     re.I,
 )
 
 
 _FULL_DATE_RE = re.compile(
     r"\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}"
-    r"|\b[a-zäé]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\b\d{1,2}\.? [a-zäé]{3,9}\.? \d{4}",
+    r"|\b[^\W\d_]{3,12}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\b\d{1,2}\.? (?:de )?[^\W\d_]{3,12}\.? (?:de )?\d{4}",
     re.I,
 )
 

@@ -244,6 +244,21 @@ def test_site_notices_inside_the_article_are_left_out(notice: str) -> None:
     assert text == "".join(PARAGRAPHS)
 
 
+@pytest.mark.parametrize("line", [
+    "Publié le 30 août 2023 à 14h52, modifié le 30 août 2023 à 15h54",
+    "5 gennaio 2025 (modifica il 6 gennaio 2025 | 15:24)",
+    "sexta-feira, 22 de outubro de 2010 às 20:13",
+    "Lundi 3 juin 2024 à 9h05",
+    "18.07.2024, 11.08 Uhr · 7 min",
+])
+def test_date_stamps_in_many_languages_are_left_out(line: str) -> None:
+    sentence = "<p>The talks on 5 May 2024 ended at 14:00 without a deal.</p>"
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f"<p>{line}</p>" + sentence + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert line not in text and "The talks on 5 May 2024 ended at 14:00 without a deal." in text
+
+
 def test_pull_quotes_and_captions_repeating_the_text_are_left_out() -> None:
     quote = "<blockquote><p>Rising fuel prices could eat into the margins of smaller exporters</p></blockquote>"
     caption = ('<div class="image"><img src="/img/port.jpg"><p class="image-caption">New freight routes that cut the '
