@@ -109,7 +109,8 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
         return True
     if block is not None and block.chars == text_chars and is_boilerplate_phrase(block.text):
         return True
-    return text_chars < 200 and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1
+    return (text_chars < 200 and tag not in HEADING_TAGS
+            and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1)
 
 
 def _drop_headline_copies(container: Element, page: Page, headlines: set[str]) -> None:

@@ -14,7 +14,14 @@ import copy
 import logging
 
 from crawler.extract.blocks import Element, Page, drop, measure
-from crawler.extract.boilerplate import CHROME_ROLES, CHROME_TAGS, JUNK_TAGS, attribute_words, chrome_strength
+from crawler.extract.boilerplate import (
+    CHROME_ROLES,
+    CHROME_TAGS,
+    HEADING_TAGS,
+    JUNK_TAGS,
+    attribute_words,
+    chrome_strength,
+)
 from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
@@ -90,7 +97,7 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
         if el is page.root:
             continue
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
-        if not named:
+        if not named and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
             named = chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 2
         if not named:
             continue

@@ -163,6 +163,16 @@ def test_unnamed_signup_box_around_a_form_is_left_out() -> None:
     assert "every morning" not in text and "unsubscribe" not in text
 
 
+@pytest.mark.parametrize("heading", ['<h2 id="toc_1">', '<h2 class="article-middle-headline headline_size-1">',
+                                     '<h3 class="voc-d-c__s-title">'])
+def test_subheadings_named_like_furniture_stay(heading: str) -> None:
+    tag = heading[1:3]
+    body = paragraphs(PARAGRAPHS[:2]) + f"{heading}Freight routes</{tag}>" + paragraphs(PARAGRAPHS[2:])
+    found = find(article_page(body))
+    assert found is not None
+    assert [h.text for h in found.iter(tag)] == ["Freight routes"]
+
+
 def test_a_subheading_repeating_the_headline_is_left_out() -> None:
     body = ('<div class="head"><h2 class="title">Rice exporters eye new markets as shipments climb</h2></div>'
             + paragraphs() + "<h2>What comes next</h2><p>" + PARAGRAPHS[0].replace("Tuesday", "Friday") + "</p>")
