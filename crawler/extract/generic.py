@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
+from urllib.parse import urlsplit
 
 from crawler.extract.blocks import Element, Page, drop, measure
 from crawler.extract.boilerplate import (
@@ -42,6 +44,11 @@ MIN_CARDS = 3
 """Siblings that are teaser cards form a teaser list when there are at least this many."""
 MAX_FORM_BOX_CHARS = 400
 """The box around a form control (newsletter signup, login, search) holds at most this much text."""
+MAX_PROMO_BOX_CHARS = 500
+"""The box around a link to a subscription offer holds at most this much text."""
+_SUBSCRIBE_PATH_RE = re.compile(
+    r"/(?:[a-z]*abo(?:s|nnement|nnements|nnieren)?|subscribe|subscriptions?|suscripci[oó]n(?:es)?|suscr[ií]bete"
+    r"|abbonamenti|abbonamento|abbonati|prenumeration|prenumerera|membership|offers?)(?:[/?#._-]|$)", re.I)
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
 _COMMENT_WORDS = frozenset({"comment", "comments", "disqus"})
 
@@ -60,6 +67,7 @@ def find_main_content(doc: Document) -> Element | None:
         return None
     page.chrome = _chrome_elements(page, total_good)
     page.chrome.update(_form_boxes(page, controls))
+    page.chrome.update(_promo_boxes(page))
     best = _choose(page)
     if best is not None:
         prune(best, page, declared_headlines(doc))
@@ -153,6 +161,29 @@ def _form_boxes(page: Page, controls: list[Element]) -> set[Element]:
         if box is not None and page.chars.get(box, 0) > 0:
             boxes.add(box)
     return boxes
+
+
+def _promo_boxes(page: Page) -> set[Element]:
+    """The largest small element around each link to a subscription or offer page: a subscription promo."""
+    boxes: set[Element] = set()
+    for anchor in page.root.iter("a"):
+        if not _SUBSCRIBE_PATH_RE.search(_path(anchor.get("href"))):
+            continue
+        box = None
+        node: Element | None = anchor
+        while node is not None and node is not page.root and page.chars.get(node, 0) <= MAX_PROMO_BOX_CHARS:
+            box = node
+            node = node.getparent()
+        if box is not None and page.chars.get(box, 0) > 0:
+            boxes.add(box)
+    return boxes
+
+
+def _path(href: str | None) -> str:
+    try:
+        return urlsplit((href or "").strip()).path
+    except ValueError:
+        return ""
 
 
 def _choose(page: Page) -> Element | None:

@@ -151,6 +151,18 @@ def test_a_short_embedded_tweet_is_kept_with_the_article() -> None:
     assert "Port Desk (@portdesk) October 18, 2024" in text
 
 
+@pytest.mark.parametrize("href", ["/abo/probeabo.php", "https://subscribe.example.org/subscribe/digital?src=x",
+                                  "/v2/offers/spring"])
+def test_unnamed_box_around_a_subscription_link_is_left_out(href: str) -> None:
+    box = ('<div class="col-md-8 mx-auto mt-4 bg-light"><p class="mt-3">Two weeks free</p><p>Read the newspaper '
+           "that covers the region's farms and markets every day: try it for two weeks, delivered to your door, "
+           f'and the trial ends by itself.</p><div class="text-center"><a href="{href}">Order now</a></div></div>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + box + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert text == "".join(PARAGRAPHS)
+
+
 def test_unnamed_signup_box_around_a_form_is_left_out() -> None:
     box = ('<div class="mt-4 grid p-2"><h3 class="text-lg">Your city, every morning</h3><p class="text-sm">'
            "The day's local news in your inbox, free of charge, every weekday morning.</p><form action='/s'>"
