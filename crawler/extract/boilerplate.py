@@ -51,7 +51,7 @@ _STRONG_PAIRS = frozenset({
     ("read", "more"), ("read", "next"), ("more", "stories"), ("more", "news"), ("more", "articles"),
     ("screen", "reader"), ("visually", "hidden"), ("sr", "only"), ("also", "read"), ("see", "also"),
     ("you", "may"), ("most", "popular"), ("most", "read"), ("top", "stories"), ("latest", "news"),
-    ("pull", "quote"), ("key", "points"), ("fact", "box"), ("info", "box"), ("app", "hint"),
+    ("pull", "quote"), ("key", "points"), ("fact", "box"), ("info", "box"), ("app", "hint"), ("off", "screen"),
 })
 # Words that mark small page furniture when the element is short (bylines, datelines, meta rows).
 _WEAK_WORDS = frozenset({
@@ -185,7 +185,7 @@ def is_dateline(text: str) -> bool:
 
 _BOILERPLATE_LINE_RE = re.compile(
     r"^(?:ad ?block(?:er)? (?:users?|detected)|advertisement\b|anzeige\b|werbung\b"
-    r"|to view this video please enable javascript|your browser does not support)",
+    r"|to view this video please enable javascript|your browser does not support|media playback is (?:un)?supported)",
     re.I,
 )
 

@@ -38,7 +38,8 @@ BLOCK_TAGS = frozenset({
 })
 HEADING_TAGS = {"h1": 2, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 EMPHASIS_TAGS = {"em": "*", "i": "*", "cite": "*", "var": "*", "dfn": "*", "strong": "**", "b": "**"}
-_CLASS_HIDDEN_RE = re.compile(r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|visuallyhidden)(?:\s|$)")
+_CLASS_HIDDEN_RE = re.compile(
+    r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|visuallyhidden|off-?screen)(?:\s|$)")
 _CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer|byline", re.I)
 _CAPTION_CLASS_RE = re.compile(r"caption|credit|copyright|photographer", re.I)
 _IMAGE_TAGS = ("img", "amp-img", "picture")

@@ -257,6 +257,8 @@ def test_boxes_named_as_page_furniture_are_left_out(box: str) -> None:
     "<p>Bitte aktivieren Sie JavaScript, um alle Funktionen dieser Seite zu nutzen.</p>",
     "<p><b><i>For more stories like this, sign up for our free morning newsletter.</i></b></p>",
     "<p><b>Got a story? Get in touch with our news team by emailing us at desk@example.org.</b></p>",
+    "<div class='player-with-placeholder__caption'>Media playback is unsupported on your device</div>",
+    "<p><span class='off-screen'>Image copyright </span><span class='off-screen'>Image caption </span></p>",
 ])
 def test_site_notices_inside_the_article_are_left_out(notice: str) -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:3]) + notice + paragraphs(PARAGRAPHS[3:])))

@@ -76,6 +76,8 @@ STRUCTURE = [
      "<form><input value='v'><button>Go</button></form><svg><text>svg</text></svg><p hidden>hid</p>"
      "<p style='display:none'>none</p><span class='sr-only'>reader</span>",
      "Keep"),
+    ("<figure><img src='/m.jpg'><figcaption><span class='off-screen'>Image caption</span>Boats at dawn</figcaption>"
+     "</figure>", "![](https://www.example.org/m.jpg)\n\nBoats at dawn"),
     ("<p>a<!-- comment -->b</p>", "ab"),
     # a paragraph that is only NBSP is dropped; a trailing NBSP is kept
     ("<p>&nbsp;</p><p>Text.&nbsp;</p><p> &nbsp; </p>", "Text.\u00a0"),
