@@ -49,6 +49,12 @@ MAX_PROMO_BOX_CHARS = 500
 _SUBSCRIBE_PATH_RE = re.compile(
     r"/(?:[a-z]*abo(?:s|nnement|nnements|nnieren)?|subscribe|subscriptions?|suscripci[oó]n(?:es)?|suscr[ií]bete"
     r"|abbonamenti|abbonamento|abbonati|prenumeration|prenumerera|membership|offers?)(?:[/?#._-]|$)", re.I)
+MAX_BYLINE_CHARS = 120
+"""A line holding a link to an author page is a byline when it is at most this long..."""
+MAX_BYLINE_BOX_CHARS = 200
+"""The box around a byline (author link or <address>, photo, role, date) holds at most this much text."""
+_AUTHOR_PATH_RE = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori|journalists?|columnists?|writers?"
+                             r"|staff|byline|profiles?)/", re.I)
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
 _COMMENT_WORDS = frozenset({"comment", "comments", "disqus"})
 
@@ -164,19 +170,37 @@ def _form_boxes(page: Page, controls: list[Element]) -> set[Element]:
 
 
 def _promo_boxes(page: Page) -> set[Element]:
-    """The largest small element around each link to a subscription or offer page: a subscription promo."""
+    """Small boxes around links to a subscription or offer page (promos) and around bylines: an <address>
+    or a link to an author page (with the author's photo and the date next to it)."""
     boxes: set[Element] = set()
-    for anchor in page.root.iter("a"):
-        if not _SUBSCRIBE_PATH_RE.search(_path(anchor.get("href"))):
-            continue
+    for el in page.root.iter("a", "address"):
+        if el.tag == "address":
+            limit = MAX_BYLINE_BOX_CHARS
+        else:
+            path = _path(el.get("href"))
+            if _SUBSCRIBE_PATH_RE.search(path):
+                limit = MAX_PROMO_BOX_CHARS
+            elif _AUTHOR_PATH_RE.search(path) and _block_chars(el, page) <= MAX_BYLINE_CHARS:
+                limit = MAX_BYLINE_BOX_CHARS
+            else:
+                continue
         box = None
-        node: Element | None = anchor
-        while node is not None and node is not page.root and page.chars.get(node, 0) <= MAX_PROMO_BOX_CHARS:
+        node: Element | None = el
+        while node is not None and node is not page.root and page.chars.get(node, 0) <= limit:
             box = node
             node = node.getparent()
         if box is not None and page.chars.get(box, 0) > 0:
             boxes.add(box)
     return boxes
+
+
+def _block_chars(el: Element, page: Page) -> int:
+    """Characters of own text of the block holding an inline element."""
+    for node in el.iterancestors():
+        block = page.blocks.get(node)
+        if block is not None:
+            return block.chars
+    return 0
 
 
 def _path(href: str | None) -> str:

@@ -163,6 +163,22 @@ def test_unnamed_box_around_a_subscription_link_is_left_out(href: str) -> None:
     assert text == "".join(PARAGRAPHS)
 
 
+@pytest.mark.parametrize("byline", [
+    '<figure class="flex gap-2"><img src="/img/reporter.jpg" alt=""><figcaption><address>By <a href="/authors/'
+    'a-reporter/">A. Reporter</a>, business correspondent</address> 18.10.2024, 10:58</figcaption></figure>',
+    '<div class="mt-2"><a href="/autoren/eine-redakteurin/">Eine Redakteurin</a>, Wirtschaftsredaktion</div>',
+])
+def test_byline_boxes_are_left_out_and_author_links_in_the_text_stay(byline: str) -> None:
+    mention = ('<p>The association\'s figures were first analysed by <a href="/authors/a-reporter/">our '
+               "correspondent</a>, who has covered the rice trade for a decade and spoke to several exporters.</p>")
+    found = find(article_page(byline + paragraphs(PARAGRAPHS[:2]) + mention + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert "Reporter" not in text and "Redakteurin" not in text and found.find(".//img") is None
+    assert "who has covered the rice trade for a decade" in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
 def test_unnamed_signup_box_around_a_form_is_left_out() -> None:
     box = ('<div class="mt-4 grid p-2"><h3 class="text-lg">Your city, every morning</h3><p class="text-sm">'
            "The day's local news in your inbox, free of charge, every weekday morning.</p><form action='/s'>"
