@@ -153,7 +153,7 @@ class SiteSpider(NewsSpider):
         return self.memory.dead_since(key) is not None
 
     def fetch_reason(self, key: str, lastmod: datetime | None) -> str | None:
-        """Why an article must be fetched (`new`, `changed`, `revived`, `full`), or None to skip it."""
+        """Why an article must be fetched (`new`, `changed`, `unfinished`, `revived`, `full`), or None to skip it."""
         if self.full:
             return "full"
         record = self._store.get(key) if self._store is not None else None
@@ -162,6 +162,10 @@ class SiteSpider(NewsSpider):
             if dead is None:
                 return "new"
             return "revived" if lastmod is not None and lastmod > dead else None
+        if record.content_hash is None:
+            # A write of this post was interrupted (a rename undone after a kill or a disk error):
+            # the stored dates already say "written", so only this marks it for another try.
+            return "unfinished"
         return "changed" if is_stale(lastmod, record) else None
 
     def should_follow(self, key: str, meta: Mapping[str, Any]) -> bool:
