@@ -73,8 +73,8 @@ def find_main_content(doc: Document) -> Element | None:
         return None
     page.chrome = _chrome_elements(page, total_good)
     page.chrome.update(_form_boxes(page, controls))
-    page.chrome.update(_promo_boxes(page))
     best = _choose(page)
+    page.chrome.update(_promo_boxes(page))  # pruned, but no weight in the choice: their text is often article-like
     if best is not None:
         prune(best, page, declared_headlines(doc))
         best.tail = None
@@ -171,23 +171,26 @@ def _form_boxes(page: Page, controls: list[Element]) -> set[Element]:
 
 def _promo_boxes(page: Page) -> set[Element]:
     """Small boxes around links to a subscription or offer page (promos) and around bylines: an <address>
-    or a link to an author page (with the author's photo and the date next to it)."""
+    or a short line linking to an author page, with the author's photo and the date next to it (a byline
+    box never takes in other article-like text, such as the standfirst next to it)."""
     boxes: set[Element] = set()
     for el in page.root.iter("a", "address"):
-        if el.tag == "address":
-            limit = MAX_BYLINE_BOX_CHARS
-        else:
+        byline = True
+        if el.tag == "a":
             path = _path(el.get("href"))
             if _SUBSCRIBE_PATH_RE.search(path):
-                limit = MAX_PROMO_BOX_CHARS
-            elif _AUTHOR_PATH_RE.search(path) and _block_chars(el, page) <= MAX_BYLINE_CHARS:
-                limit = MAX_BYLINE_BOX_CHARS
-            else:
+                byline = False
+            elif not _AUTHOR_PATH_RE.search(path) or _block_chars(el, page) > MAX_BYLINE_CHARS:
                 continue
+        limit = MAX_BYLINE_BOX_CHARS if byline else MAX_PROMO_BOX_CHARS
         box = None
+        good = None
         node: Element | None = el
         while node is not None and node is not page.root and page.chars.get(node, 0) <= limit:
+            if byline and good is not None and page.raw_good.get(node, 0) > good:
+                break
             box = node
+            good = page.raw_good.get(node, 0) if page.chars.get(node, 0) else None
             node = node.getparent()
         if box is not None and page.chars.get(box, 0) > 0:
             boxes.add(box)

@@ -179,6 +179,16 @@ def test_byline_boxes_are_left_out_and_author_links_in_the_text_stay(byline: str
     assert all(paragraph in text for paragraph in PARAGRAPHS)
 
 
+def test_a_byline_box_never_takes_the_standfirst_next_to_it() -> None:
+    standfirst = "Shipments climbed to a record in the third quarter as exporters found buyers further afield"
+    header = (f'<header><h1>Rice exporters eye new markets</h1><div class="teaser lead">{standfirst}</div>'
+              '<address class="author">By A. Reporter</address></header>')
+    found = find(article_page(header + paragraphs()))
+    assert found is not None
+    text = text_of(found)
+    assert standfirst in text and "A. Reporter" not in text
+
+
 def test_unnamed_signup_box_around_a_form_is_left_out() -> None:
     box = ('<div class="mt-4 grid p-2"><h3 class="text-lg">Your city, every morning</h3><p class="text-sm">'
            "The day's local news in your inbox, free of charge, every weekday morning.</p><form action='/s'>"
