@@ -251,7 +251,8 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 
 _LEGEND = ("posted: the body as posted (with captions); text: the article text (captions excluded, the "
-           "corpora's convention); P/R: precision/recall; exact: token-identical pages")
+           "corpora's convention); P/R: precision/recall; exact: pages whose article text equals the truth token "
+           "for token")
 
 
 def print_table(reports: Sequence[Report], out: Any = sys.stdout) -> None:
