@@ -267,6 +267,10 @@ class StateStore:
         assert record is not None
         return record
 
+    def forget(self, origin_url: str) -> None:
+        """Remove an article's record (its post was never written)."""
+        self._db.execute("DELETE FROM articles WHERE origin_url = ?", (origin_url,))
+
     def touch_checked(self, origin_url: str, lastmod: datetime | str | None = None) -> None:
         """Note that an article was checked now (and what discovery reported), without a write."""
         self._write(

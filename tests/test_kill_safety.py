@@ -9,25 +9,29 @@ What "the state store agrees with the posts" means here, precisely:
   last write of that post was interrupted (the next run must fetch and rewrite it); no two posts
   share an origin_url or a code.
 * right after a SIGKILL (before the next run repairs anything): every visible post is complete and
-  valid; every record's file exists with the record's origin_url and code, unless that record is
-  being renamed (a pending rename points it at a file not written yet); every visible post either is
-  its record's file, or is the old file of a pending rename, or belongs to an article with no record
-  yet (written, not yet recorded: the next run fetches it again, as it is not known). Temporary
-  files are dot files (Jekyll ignores them) and a run that got as far as writing removes those of
-  runs killed before it.
+  valid and has a record: it is its record's file, or the old file of a pending rename (the only
+  case of two posts of one article, until the next run completes the rename). Every
+  record's file exists with the record's origin_url and code, unless its write was cut short: a
+  pending rename points the record at a file not written yet, or a new record has no content_hash
+  yet (the store hears of a file before it is written). Temporary files are dot files (Jekyll
+  ignores them) and a run that got as far as writing removes those of runs killed before it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import random
 import re
+import signal
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -36,7 +40,7 @@ from crawler.exporters import TEMP_PREFIX
 from crawler.state import state_path
 from tests.bench.crawl import PROFILE, ArticlePages, Site
 from tests.conftest import ROOT, run_scrapy
-from tests.crawl_helpers import FAST, last_stats
+from tests.crawl_helpers import FAST, last_stats, start_crawl, stop
 from tests.replay_server import ReplayServer
 
 pytestmark = pytest.mark.e2e
@@ -60,18 +64,22 @@ class ChangingSite:
     new title in each version (their posts are renamed) and another quarter new text (updated in
     place), with a sitemap lastmod one day later per version that changed them."""
 
-    def __init__(self, size: int, *, titles: bool = True, texts: bool = True) -> None:
+    def __init__(self, size: int, *, titles: bool = True, texts: bool = True, share: int = 4) -> None:
         self.site = Site(size, START)
         self.pages = ArticlePages(self.site)
         self.version = 0
         self.titles = titles
         self.texts = texts
+        self.share = share
+        """1 in `share` articles changes its title in each version, and another 1 in `share` its text."""
 
     def title_revision(self, i: int) -> int:
-        return max((v for v in range(1, self.version + 1) if self.titles and i % 4 == v % 4), default=0)
+        return max((v for v in range(1, self.version + 1) if self.titles and i % self.share == v % self.share),
+                   default=0)
 
     def text_revision(self, i: int) -> int:
-        return max((v for v in range(1, self.version + 1) if self.texts and i % 4 == (v + 1) % 4), default=0)
+        return max((v for v in range(1, self.version + 1) if self.texts and i % self.share == (v + 1) % self.share),
+                   default=0)
 
     def url(self, i: int) -> str:
         return f"https://bench.example.org/news/{self.site.slug(i)}"
@@ -143,7 +151,7 @@ def make_bench(tmp_path) -> Iterator[Callable[..., Bench]]:
     sites.mkdir()
     (sites / "benchsite.yaml").write_text(PROFILE, encoding="utf-8")
 
-    def make(size: int, **changes: bool) -> Bench:
+    def make(size: int, **changes: Any) -> Bench:
         site = ChangingSite(size, **changes)
         servers.append(site.serve(tmp_path / f"site-{len(servers)}"))
         return Bench(site, servers[-1], sites)
@@ -181,11 +189,16 @@ def read_posts(output: Path) -> dict[str, PostFile]:
         body = text[match.end():]
         assert body.strip().startswith("# ") and body.rstrip().endswith(LAST_PARAGRAPH), f"{path.name}: incomplete"
         found[f"_posts/{path.name}"] = PostFile(meta["origin_url"], meta["code"], hashlib.sha256(data).hexdigest())
-    urls = [post.origin_url for post in found.values()]
-    codes = [post.code for post in found.values()]
+    return found
+
+
+def assert_one_post_per_article(posts: dict[str, PostFile], renaming: set[tuple[str, str]] | None = None) -> None:
+    """No two posts share an origin_url or a code, except the old file of a rename in flight."""
+    kept = [post for file, post in posts.items() if (post.origin_url, file) not in (renaming or set())]
+    urls = [post.origin_url for post in kept]
+    codes = [post.code for post in kept]
     assert len(set(urls)) == len(urls), "two posts of one article"
     assert len(set(codes)) == len(codes), "two posts with one code"
-    return found
 
 
 @dataclass(frozen=True)
@@ -222,6 +235,7 @@ def temp_files(output: Path) -> list[str]:
 def assert_agrees(output: Path) -> dict[str, PostFile]:
     """The strict agreement of a completed run (see the module docstring)."""
     posts = read_posts(output)
+    assert_one_post_per_article(posts)
     records, pending = read_state(output)
     assert pending == []
     assert temp_files(output) == []
@@ -239,17 +253,16 @@ def assert_consistent_after_kill(output: Path) -> None:
     records, pending = read_state(output)
     renaming_to = {(url, new) for url, _, new in pending}
     renaming_from = {(url, old) for url, old, _ in pending}
+    assert_one_post_per_article(posts, renaming_from)  # until the next run ends the rename, both files exist
     for url, record in records.items():
         if record.file in posts:
             assert (posts[record.file].origin_url, posts[record.file].code) == (url, record.code), record.file
-        else:
-            assert (url, record.file) in renaming_to, f"{record.file} of {url} is missing"
-    codes = {record.code: url for url, record in records.items()}
+        else:  # a write announced to the store and cut short
+            assert record.content_hash is None or (url, record.file) in renaming_to, f"{record.file} is missing"
     for file, post in posts.items():
         record = records.get(post.origin_url)
-        if record is None:
-            assert codes.get(post.code) in (None, post.origin_url), f"{file}: code of another article"
-        elif record.file != file:
+        assert record is not None, f"{file}: no record of {post.origin_url}"
+        if record.file != file:
             assert (post.origin_url, file) in renaming_from, f"{file}: {post.origin_url} is recorded at {record.file}"
     for name in temp_files(output):
         assert name.startswith(TEMP_PREFIX), f"unexpected dot file {name}"
@@ -270,6 +283,137 @@ def _mtime(folder: Path) -> int:
 
 def temp_pid(name: str) -> int:
     return int(name[len(TEMP_PREFIX):].split("-", 1)[0])
+
+
+# ---------------------------------------------------------------------------- SIGKILL at random moments
+
+
+def test_sigkill_at_random_moments_loses_nothing(make_bench, tmp_path):
+    """12 crawls of one OUTPUT_DIR, killed after 0.2-3 s or a moment after they start writing, while the
+    site moves through three versions (new articles, then renames and updates); then a normal run.
+    Each kill leaves a consistent folder; the end result equals uninterrupted runs over the same
+    versions, file for file and byte for byte."""
+    seed = int.from_bytes(os.urandom(4), "big")
+    rng = random.Random(seed)
+    bench = make_bench(SIZE)
+    reference = tmp_path / "reference"
+    for version in range(VERSIONS):
+        bench.site.version = version
+        bench.crawl(reference)
+    expected = assert_agrees(reference)
+    assert len(expected) == SIZE
+
+    out = tmp_path / "killed"
+    killed: list[int] = []
+    mid_write = 0
+    for number in range(VERSIONS * ROUNDS_PER_VERSION):
+        bench.site.version = number // ROUNDS_PER_VERSION
+        before = snapshot(out)
+        log = tmp_path / f"round-{number}.log"
+        process = start_crawl(bench.args(out), log)
+        if number % 2 == 0:
+            deadline = time.monotonic() + rng.uniform(0.2, 3.0)
+        else:  # aim at the writing itself: a moment just after the run's first change to _posts
+            deadline = time.monotonic() + 4.0
+            folder_mtime = _mtime(out / "_posts")
+            while process.poll() is None and time.monotonic() < deadline and _mtime(out / "_posts") == folder_mtime:
+                time.sleep(0.005)
+            deadline = min(deadline, time.monotonic() + rng.uniform(0.0, 0.3))
+        while process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        context = f"seed {seed}, round {number}: {log.read_text(errors='replace')[-2000:]}"
+        if process.poll() is None:
+            stop(process, signal.SIGKILL)
+            killed.append(process.pid)
+        else:
+            assert process.returncode == 0, context  # finished before its kill: a normal run
+        wrote = snapshot(out) != before
+        if wrote and killed and killed[-1] == process.pid:
+            mid_write += 1
+        assert_consistent_after_kill(out)
+        leftovers = {temp_pid(name) for name in temp_files(out)}
+        assert leftovers <= set(killed), context
+        if wrote:  # it got as far as writing, so it had cleaned what earlier runs left
+            assert leftovers <= {process.pid}, context
+
+    bench.site.version = VERSIONS - 1
+    bench.crawl(out)
+    final = assert_agrees(out)
+    assert final == expected, f"seed {seed}"
+    for file in expected:
+        assert (out / file).read_bytes() == (reference / file).read_bytes(), file
+    assert mid_write >= 3, f"seed {seed}: only {mid_write} of the kills hit a run while it wrote posts"
+
+
+# ---------------------------------------------------------------------------- SIGKILL at exact moments
+
+KILL_SHIM = '''
+"""Test shim: SIGKILL this process right after the Nth temporary post file is created, or right after
+the Nth post file is moved into place, under N2J_KILL_DIR (N2J_KILL_AT is "open:N" or "replace:N")."""
+import os
+import signal
+
+_ROOT = os.path.realpath(os.environ["N2J_KILL_DIR"]) + os.sep
+_WHEN, _N = os.environ["N2J_KILL_AT"].split(":")
+_seen = 0
+
+
+def _count(path):
+    global _seen
+    if os.path.realpath(os.fspath(path)).startswith(_ROOT):
+        _seen += 1
+        if _seen == int(_N):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _wrap(name):
+    real = getattr(os, name)
+
+    def wrapped(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if name == _WHEN:
+            _count(args[0] if name == "open" else args[1])
+        return result
+    return wrapped
+
+
+os.open = _wrap("open")
+os.replace = _wrap("replace")
+'''
+
+
+@pytest.mark.parametrize(("case", "kill_at"), [
+    ("new", "open:3"),  # the third new post's temporary file exists, nothing in it
+    ("new", "replace:3"),  # the third new post is in place, the store not yet told it is done
+    ("renamed", "replace:3"),  # the third renamed post is in place, its old file still there
+])
+def test_a_kill_at_an_exact_moment_of_a_write_is_repaired_by_the_next_run(make_bench, tmp_path, case, kill_at):
+    """Then every title changes: the next run must rename, not duplicate, what the killed run left."""
+    bench = make_bench(SMALL, texts=False, share=1)
+    out = tmp_path / "out"
+    if case == "renamed":
+        bench.crawl(out)
+        bench.site.version = 1
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "sitecustomize.py").write_text(KILL_SHIM, encoding="utf-8")
+    env = {"PYTHONPATH": f"{shim}{os.pathsep}{ROOT}", "N2J_KILL_DIR": str(out / "_posts"), "N2J_KILL_AT": kill_at}
+    killed = run_scrapy(*bench.args(out), env=env)
+    assert killed.returncode == -signal.SIGKILL, killed.output[-3000:]
+    assert_consistent_after_kill(out)
+    records, pending = read_state(out)
+    if kill_at.startswith("open"):
+        assert len(temp_files(out)) == 1 and len(read_posts(out)) == 2
+    elif case == "new":
+        assert len(read_posts(out)) == 3 and sum(r.content_hash is None for r in records.values()) == 1
+    else:
+        assert len(pending) == 1 and len(read_posts(out)) == SMALL + 1  # the old and the new file of one post
+
+    bench.site.version = 1 if case == "new" else 2
+    bench.crawl(out)
+    reference = tmp_path / "reference"
+    bench.crawl(reference)
+    assert assert_agrees(out) == assert_agrees(reference)
 
 
 # ---------------------------------------------------------------------------- a disk that refuses writes

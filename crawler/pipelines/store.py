@@ -1,10 +1,11 @@
 """Store pipeline (300): stable code and file per article, render, write new/updated posts, skip unchanged.
 
 Codes never change once stored. A file name owned by another article (in the store, or on disk
-with another origin_url) gets a numbered suffix. A title change renames the post through
-`StateStore.begin_rename` / `finish_pending`, so a run killed mid-way is repaired on the next
-open. A write the disk refuses fails the run: ERROR, `posts/write_errors`, close reason
-`output_error`, and the file on disk stays as it was.
+with another origin_url) gets a numbered suffix. The store hears of every file before it is written:
+a new post is recorded without a content hash first, and a title change renames the post through
+`StateStore.begin_rename` / `finish_pending`, so a run killed mid-way leaves no post the store does
+not know; the site spider fetches such unfinished articles again. A write the disk refuses fails
+the run: ERROR, `posts/write_errors`, close reason `output_error`, and the file on disk stays as it was.
 """
 
 from __future__ import annotations
@@ -177,7 +178,18 @@ class StorePipeline:
                     store.finish_pending(self.output_dir)
                 logger.info("Renamed post %s -> %s", record.file, article.file)
             else:
-                self.exporter.write_post(article.file, text)
+                if record is None:
+                    # Write-ahead: the store names the file before it exists (content_hash None), so a
+                    # run killed in between leaves an article to finish, never a post no record owns
+                    # (which a later title change would duplicate under a second file name).
+                    store.record(url, code=article.code, file=article.file, content_hash=None, date=article.date,
+                                 date_estimated=article.date_estimated)
+                try:
+                    self.exporter.write_post(article.file, text)
+                except OSError:
+                    if record is None:
+                        store.forget(url)
+                    raise
                 store.record(
                     url, code=article.code, file=article.file, content_hash=article.content_hash,
                     date=article.date, date_estimated=article.date_estimated, lastmod=article.lastmod,

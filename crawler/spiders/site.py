@@ -163,8 +163,8 @@ class SiteSpider(NewsSpider):
                 return "new"
             return "revived" if lastmod is not None and lastmod > dead else None
         if record.content_hash is None:
-            # A write of this post was interrupted (a rename undone after a kill or a disk error):
-            # the stored dates already say "written", so only this marks it for another try.
+            # A write of this post was interrupted (a new post or a rename, by a kill or a disk
+            # error): the stored dates may already say "written", so only this marks it for another try.
             return "unfinished"
         return "changed" if is_stale(lastmod, record) else None
 
