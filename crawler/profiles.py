@@ -114,10 +114,10 @@ class SiteProfile:
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
     def is_article_url(self, url: str) -> bool:
-        """True when the URL is on the site and its path matches the article rules."""
-        if not self.owns(url):
-            return False
+        """True when the URL is an http(s) URL on the site and its path matches the article rules."""
         parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not self.owns(url):
+            return False
         target = parts.path + ("?" + parts.query if parts.query else "")
         if any(p.search(target) for p in self.article_deny):
             return False

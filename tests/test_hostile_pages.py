@@ -36,6 +36,7 @@ from crawler.extensions.summary import assess
 from crawler.extract import extract_article
 from crawler.extract.document import decode_html, parse_document
 from crawler.extract.nesting import HARD_DEPTH, cap_nesting
+from crawler.profiles import SITES_DIR, load_profiles
 from tests.conftest import ORIGIN, REPLICA, ROOT, SEED_SLUG, ScrapyRun, expected_articles
 from tests.crawl_helpers import FAST, Post, last_stats, posts, stray_files
 from tests.replay_server import ReplayServer
@@ -157,6 +158,17 @@ def test_capping_keeps_scripts_attributes_and_entities():
     paragraph = doc.tree.xpath("//p")[0]
     assert paragraph.get("class") == "lead" and paragraph.get("data-x") == '"q"'
     assert paragraph.text_content() == "Tom & Jerry <3"
+
+
+# ---------------------------------------------------------------------------- links with other schemes
+
+
+@pytest.mark.parametrize("scheme", ["ftp", "s3", "file", "data", "javascript"])
+def test_a_discovered_link_with_another_scheme_is_never_an_article(scheme):
+    """Scrapy fetches ftp: and s3: URLs too, and the offsite filter lets the site's own host through."""
+    profile = load_profiles(SITES_DIR)["phnompenhpost"]
+    assert profile.is_article_url(SEED["origin_url"])
+    assert not profile.is_article_url(scheme + SEED["origin_url"].removeprefix("https"))
 
 
 # ============================================================================ end to end
@@ -312,6 +324,11 @@ NOT_ARTICLES = {
 TOO_LARGE = ["/hostile/oversize", "/hostile/oversize-chunked", "/hostile/gzip-bomb", "/hostile/gzip-bomb-nested"]
 LOOPS = {"/hostile/loop-a": ["/hostile/loop-a", "/hostile/loop-b", "/hostile/loop-a"],
          "/hostile/loop-self": ["/hostile/loop-self", "/hostile/loop-self"]}
+LOCAL_ARTICLE = ARTICLES / "sport" / "kun-khmer-fighters-sharpen-skills-ahead-of-phnom-penh-championship.html"
+#: Redirects to schemes Scrapy would happily fetch: a local file (here a readable article page, so a
+#: followed redirect would publish it) and a data: URL.
+BAD_REDIRECTS = {"/hostile/to-local-file": LOCAL_ARTICLE.as_uri(),
+                 "/hostile/to-data-url": "data:text/html,<html><head><title>Injected</title></head></html>"}
 #: Served the wrong way, decoded right: each gives the same post as the page served properly.
 SAME_POST = {
     "/hostile/deep-article": SEED,
@@ -349,6 +366,7 @@ def hostile_routes() -> dict[str, Handler]:
         "/hostile/loop-a": redirect("/hostile/loop-b"),
         "/hostile/loop-b": redirect("/hostile/loop-a"),
         "/hostile/loop-self": redirect("/hostile/loop-self"),
+        **{path: redirect(target) for path, target in BAD_REDIRECTS.items()},
         "/hostile/cafe-says-utf-8": answer(cafe, "text/html; charset=utf-8"),
         "/hostile/cafe-no-charset": answer(cafe, "text/html"),
         "/hostile/lake-says-iso-8859-1": answer(LAKE_FILE.read_bytes(), "text/html; charset=iso-8859-1"),
@@ -377,7 +395,7 @@ class Batch:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> Iterator[Batch]:
     folder = tmp_path_factory.mktemp("hostile")
-    hostile = [*NOT_ARTICLES, *TOO_LARGE, *LOOPS, *SAME_POST]
+    hostile = [*NOT_ARTICLES, *TOO_LARGE, *LOOPS, *BAD_REDIRECTS, *SAME_POST]
     lines = [case["origin_url"] for case in GOOD] + [ORIGIN + path for path in hostile] + list(REFUSED)
     random.Random(7).shuffle(lines)  # the good articles are not simply first
     urls = folder / "urls.txt"
@@ -444,6 +462,15 @@ def test_redirect_loops_are_named_and_counted(batch):
 
 
 @pytest.mark.e2e
+def test_redirects_to_other_schemes_are_refused(batch):
+    for path, target in BAD_REDIRECTS.items():
+        lines = batch.warnings_about(f"Refused the redirect of {batch.server.base_url}{path}")
+        assert len(lines) == 1 and lines[0].endswith(f"to {target}: not an http(s) URL"), (path, lines)
+    assert batch.stats["stats"]["pages/failed/redirect_scheme"] == len(BAD_REDIRECTS)
+    assert "kun-khmer" not in " ".join(batch.posts)
+
+
+@pytest.mark.e2e
 def test_lines_that_are_not_http_urls_are_refused_by_name(batch):
     for text, reason in REFUSED.items():
         lines = [line for line in batch.log.splitlines() if " WARNING: Refused line " in line and f"{text!r}" in line]
@@ -456,7 +483,7 @@ def test_lines_that_are_not_http_urls_are_refused_by_name(batch):
 def test_each_hostile_url_is_fetched_once_and_the_run_fails_only_on_the_missing_ratio(batch):
     """Exit status 1 because 8 of 16 article pages held no article (ARTICLES_MISSING_MAX_RATIO 20%):
     with that check off, nothing else would fail the run — no ERROR, no traceback, a normal finish."""
-    for path in [*NOT_ARTICLES, *TOO_LARGE, *SAME_POST]:
+    for path in [*NOT_ARTICLES, *TOO_LARGE, *BAD_REDIRECTS, *SAME_POST]:
         assert batch.server.hits[path] == 1, path  # no retries of what cannot succeed
     assert batch.measured.run.returncode == 1
     problems = batch.stats["problems"]
@@ -464,8 +491,9 @@ def test_each_hostile_url_is_fetched_once_and_the_run_fails_only_on_the_missing_
     assert assess(batch.stats["stats"], 1.0) == []
     assert "Traceback" not in batch.log and " ERROR: " not in batch.log
     stats = batch.stats["stats"]
-    assert stats["urls/given"] == len(GOOD) + len(NOT_ARTICLES) + len(TOO_LARGE) + len(LOOPS) + len(SAME_POST)
-    assert stats["pages/failed"] == len(TOO_LARGE) + len(LOOPS)
+    assert stats["urls/given"] == (len(GOOD) + len(NOT_ARTICLES) + len(TOO_LARGE) + len(LOOPS) + len(BAD_REDIRECTS)
+                                   + len(SAME_POST))
+    assert stats["pages/failed"] == len(TOO_LARGE) + len(LOOPS) + len(BAD_REDIRECTS)
 
 
 @pytest.mark.e2e

@@ -2,9 +2,11 @@
 
 Both spiders fetch article pages the same way: redirects are followed here rather than by Scrapy's
 RedirectMiddleware, so an old path that redirects is remembered as an alias of its target, and the
-target is not fetched again when it is already known. Article pages are handed to extraction as
-bytes with the charset of the Content-Type header only, under their canonical (origin) URL, so
-links in the post point at the real site even when the pages come from a mirror (`base_url`).
+target is not fetched again when it is already known. As in RedirectMiddleware, only http(s)
+targets are followed; loops are reported instead of being dropped by the duplicate filter. Article
+pages are handed to extraction as bytes with the charset of the Content-Type header only, under their
+canonical (origin) URL, so links in the post point at the real site even when the pages come from a
+mirror (`base_url`).
 """
 
 from __future__ import annotations
@@ -213,6 +215,12 @@ class NewsSpider(Spider):
             self.logger.warning("Cannot follow the redirect of %s (Location %r, hop %d)", response.url, location, hops)
             return
         target_fetch = response.urljoin(location.decode("latin-1").strip())
+        if urlsplit(target_fetch).scheme not in ("http", "https"):
+            # Scrapy would fetch file:, data:, ftp: and s3: URLs: a server must not make us read local files.
+            self.count("pages/failed")
+            self.count("pages/failed/redirect_scheme")
+            self.logger.warning("Refused the redirect of %s to %s: not an http(s) URL", response.url, target_fetch)
+            return
         target_origin = self.origin_url_of(target_fetch, meta)
         target_key = self.key_of(target_origin)
         source_key = meta.get("key") or self.key_of(self.origin_url_of(response.url, meta))
