@@ -463,16 +463,18 @@ os.remove = _guard(os.remove, 0)
 '''
 
 
-@pytest.mark.parametrize("change", ["titles", "texts"])
+@pytest.mark.parametrize("change", ["new", "titles", "texts"])
 def test_a_read_only_posts_folder_fails_the_run_loudly_and_keeps_every_post(make_bench, tmp_path, change):
-    """Renames (a changed title) or updates in place (changed text) meet a read-only _posts: the run fails
-    with one ERROR naming the file, every post stays byte-identical, and once the disk is writable
-    again the next ordinary run does what the failed one could not."""
+    """New posts, renames (a changed title) or updates in place (changed text) meet a read-only _posts:
+    the run fails with one ERROR naming the file, every post stays byte-identical (the store still
+    agrees with them), and once the disk is writable again the next ordinary run does what the
+    failed one could not."""
     bench = make_bench(SMALL, titles=change == "titles", texts=change == "texts")
     out = tmp_path / "out"
-    bench.crawl(out)
+    if change != "new":
+        bench.crawl(out)
+        bench.site.version = 1
     before = {file: (out / file).read_bytes() for file in assert_agrees(out)}
-    bench.site.version = 1
 
     shim = tmp_path / "shim"
     shim.mkdir()
@@ -493,8 +495,6 @@ def test_a_read_only_posts_folder_fails_the_run_loudly_and_keeps_every_post(make
     reference = tmp_path / "reference"
     bench.crawl(reference)
     assert assert_agrees(out) == assert_agrees(reference)
-    changed = {bench.site.url(i) for i in range(SMALL) if bench.site.title_revision(i) or bench.site.text_revision(i)}
-    assert len(changed) == SMALL // 4
 
 
 # ---------------------------------------------------------------------------- a deleted state store
