@@ -342,7 +342,9 @@ REFUSED = {"file:///etc/passwd": "scheme file: is not http or https",
            "ftp://example.org/x": "scheme ftp: is not http or https",
            "plain words": "more than one word on the line",
            "javascript:alert(1)": "scheme javascript: is not http or https",
-           "www.phnompenhpost.com/national": "scheme (none) is not http or https"}
+           "www.phnompenhpost.com/national": "scheme (none) is not http or https",
+           "headlines": "scheme (none) is not http or https",
+           "https:///national": "no host name"}
 
 
 def hostile_routes() -> dict[str, Handler]:
