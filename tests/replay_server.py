@@ -52,6 +52,15 @@ def error_page(status: int) -> bytes:
     return f"<!DOCTYPE html><html><head><title>{label}</title></head><body><h1>{label}</h1></body></html>".encode()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A server that does not print a traceback when a client (a killed crawler) drops the connection."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
+
+
 class ReplayServer:
     """A loopback HTTP server for one replica folder, with per-server hit counters."""
 
@@ -69,7 +78,7 @@ class ReplayServer:
         self.requests: list[str] = []
         self.quiet = quiet
         self._lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer((LOOPBACK, port), self._handler_class())
+        self.httpd = _QuietServer((LOOPBACK, port), self._handler_class())
         self.httpd.daemon_threads = True
         self.base_url = f"http://{LOOPBACK}:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
