@@ -1,4 +1,5 @@
-"""Post and feed exporters: Jekyll post files written atomically, and the JSON Lines feed of each run."""
+"""Post and feed exporters: Jekyll post files written atomically, and the JSON Lines feed of each run
+(appended and fsynced post by post, so a killed run loses no entry)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,26 @@ import logging
 import os
 import re
 import secrets
+import sys
 import time
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from itemadapter import ItemAdapter
-from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
-from scrapy.extensions.feedexport import ItemFilter
+from scrapy.exporters import BaseItemExporter
+from scrapy.utils.serialize import ScrapyJSONEncoder
 
 from crawler.items import Article
 from crawler.posts.filename import POSTS_DIR, post_filename
 from crawler.posts.frontmatter import DEFAULT_OPTIONAL_FIELDS, format_date
 from crawler.posts.render import render_post
 
-if TYPE_CHECKING:
-    from scrapy import Spider
+if sys.platform != "win32":
+    import fcntl
+else:  # pragma: no cover - no advisory locks on Windows; the run lock keeps runs apart
+    fcntl = None
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +37,6 @@ TEMP_PREFIX = ".n2j-tmp-"
 """Temporary files start with a dot, so Jekyll ignores them, and carry the writer's pid."""
 TEMP_MAX_AGE = 600.0
 """A temporary file older than this (seconds) is a leftover even if its pid is alive again."""
-FEED_STATUSES = frozenset({"new", "updated"})
 _TEMP_RE = re.compile(rf"^{re.escape(TEMP_PREFIX)}(\d+)-[0-9a-f]+-")
 _ARTICLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Article))
 
@@ -175,24 +178,149 @@ class JekyllPostExporter(BaseItemExporter):
 
 # ---------------------------------------------------------------------- the run feed
 
-
-class PostFeedFilter(ItemFilter):
-    """FEEDS `item_filter`: only articles this run wrote (status `new` or `updated`)."""
-
-    def accepts(self, item: Any) -> bool:
-        return ItemAdapter(item).get("status") in FEED_STATUSES
-
-
-class PostFeedItemExporter(JsonLinesItemExporter):
-    """JSON Lines with datetimes written like the posts' `date` (`2024-10-18T03:58:50.000Z`)."""
-
-    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
-        if isinstance(value, datetime):
-            return format_date(value)
-        return super().serialize_field(field, name, value)
+FEED_DIR = "_feeds"
+"""Default folder of the run feeds, under OUTPUT_DIR (Jekyll ignores it: it starts with an underscore)."""
+FEED_FIELDS = (
+    "code", "status", "origin_url", "file", "title", "description", "date", "category", "language", "image",
+    "authors", "content_hash",
+)
+"""The keys of a feed line, in order."""
+FEED_SUFFIX = ".jsonl"
+_TAIL_CHUNK = 64 * 1024
+_ENCODER = ScrapyJSONEncoder(ensure_ascii=False)
 
 
-def feed_uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
-    """FEEDS `uri_params`: adds `output_dir` (absolute OUTPUT_DIR), so the feed follows `-s OUTPUT_DIR=…`."""
-    output_dir = spider.crawler.settings.get("OUTPUT_DIR") or "output"
-    return {**params, "output_dir": str(Path(output_dir).resolve())}
+def feed_line(item: Any) -> bytes:
+    """One feed entry: FEED_FIELDS of the item in order, dates written like the posts' `date`
+    (`2024-10-18T03:58:50.000Z`), as one UTF-8 JSON line ending in a newline."""
+    article = as_article(item)
+    values = {}
+    for name in FEED_FIELDS:
+        value = getattr(article, name)
+        values[name] = format_date(value) if isinstance(value, datetime) else value
+    return (_ENCODER.encode(values) + "\n").encode("utf-8")
+
+
+def feed_file_name(spider_name: str, started: datetime) -> str:
+    """`<spider>-<UTC start time>.jsonl`, the time as Scrapy's `%(time)s` (`2024-10-18T03-58-50+00-00`)."""
+    stamp = started.astimezone(UTC).replace(microsecond=0).isoformat().replace(":", "-")
+    return f"{spider_name}-{stamp}{FEED_SUFFIX}"
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _lock(fd: int, *, exclusive: bool) -> bool:
+    """An advisory lock on an open file, released when the fd closes or the process dies. Writers share
+    it (waiting only for a repair in progress); a repair takes it exclusively or not at all."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB if exclusive else fcntl.LOCK_SH)
+    except BlockingIOError:
+        return False
+    return True
+
+
+class RunFeed:
+    """The JSON Lines feed of one run: one line per post written (new or updated), in the order written.
+
+    The store pipeline appends a post's line after the post file is in place and before the store
+    records the post as written, and `append` returns only once the line is on disk (flushed and
+    fsynced). A run killed between the two leaves the post unfinished in the store, so a later run
+    fetches it and lists it again: every post written is in some run's feed, at least once (a kill
+    after the line but before the store heard of it repeats the line in a later feed).
+
+    The file is created on the first line (a run that writes nothing leaves none) and held under a
+    shared `flock` while open, so `repair_feeds` of another run never touches it.
+    """
+
+    def __init__(self, folder: str | Path, name: str) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / name
+        self.lines = 0
+        self._fd: int | None = None
+
+    def append(self, item: Any) -> None:
+        """Write the item's line and fsync it; OSError when the disk refuses (nothing of the line stays)."""
+        data = feed_line(item)
+        fd = self._open()
+        size = os.fstat(fd).st_size
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)  # no torn line after a full disk
+            raise
+        self.lines += 1
+
+    def _open(self) -> int:
+        if self._fd is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
+            try:
+                _lock(fd, exclusive=False)
+                _fsync_dir(self.folder)  # the file's name must survive as surely as its lines
+            except BaseException:
+                os.close(fd)
+                raise
+            self._fd = fd
+            logger.debug("Writing the run feed %s", self.path)
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _cut_torn_tail(fd: int, size: int) -> int:
+    """Truncate an open file after its last newline; returns how many bytes went."""
+    end = size
+    while end > 0:
+        start = max(0, end - _TAIL_CHUNK)
+        chunk = os.pread(fd, end - start, start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    os.ftruncate(fd, end)
+    os.fsync(fd)
+    return size - end
+
+
+def repair_feeds(folder: str | Path) -> int:
+    """Cut the incomplete last line a run killed mid-write left in a feed of `folder` (files another live
+    run holds are left alone). Returns how many feeds were repaired."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    repaired = 0
+    for path in sorted(folder.glob("*" + FEED_SUFFIX)):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        except OSError as exc:
+            logger.warning("Cannot check the feed %s: %s", path, exc.strerror or exc)
+            continue
+        try:
+            size = os.fstat(fd).st_size
+            if size == 0 or os.pread(fd, 1, size - 1) == b"\n" or not _lock(fd, exclusive=True):
+                continue
+            size = os.fstat(fd).st_size  # as it is now that nobody writes it
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                cut = _cut_torn_tail(fd, size)
+                repaired += 1
+                logger.warning("Removed the incomplete last line (%d bytes) an interrupted run left in %s",
+                               cut, path)
+        except OSError as exc:
+            logger.warning("Cannot repair the feed %s: %s", path, exc.strerror or exc)
+        finally:
+            os.close(fd)
+    return repaired

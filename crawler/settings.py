@@ -1,4 +1,4 @@
-"""Project settings: polite crawling defaults, the item pipelines, the post exporter and the feed.
+"""Project settings: polite crawling defaults, the item pipelines, the post files and the run feed.
 
 Every value can be overridden per run with `-s NAME=value`; environment variables are read here
 and only here. Nothing from the `crawler` package is imported: components are dotted paths.
@@ -76,23 +76,12 @@ ITEM_PIPELINES = {
 # The seed post has neither `updated` nor `tags`, so only `author` is on by default.
 POST_OPTIONAL_FIELDS = ["author"]
 
-# The feed of each run: one JSON line per post written (new or updated), under OUTPUT_DIR/_feeds/.
-# https://docs.scrapy.org/en/latest/topics/feed-exports.html
-FEEDS = {
-    "%(output_dir)s/_feeds/%(name)s-%(time)s.jsonl": {
-        "format": "postfeed",
-        "encoding": "utf-8",
-        "fields": [
-            "code", "status", "origin_url", "file", "title", "description", "date", "category", "language",
-            "image", "authors", "content_hash",
-        ],
-        "item_filter": "crawler.exporters.PostFeedFilter",
-        "uri_params": "crawler.exporters.feed_uri_params",
-        "store_empty": False,
-    },
-}
-FEED_EXPORTERS = {"postfeed": "crawler.exporters.PostFeedItemExporter"}
-FEED_STORE_EMPTY = False
+# The feed of each run: one JSON line per post written (new or updated), appended and fsynced by the
+# store pipeline as each post is written, in POST_FEED_DIR/<spider>-<UTC start time>.jsonl (default
+# OUTPUT_DIR/_feeds). At-least-once: a killed run's posts are listed by a later run, possibly twice.
+# It is not a Scrapy feed export, so `-o`/`-O`/FEEDS add the user's own feeds next to it.
+POST_FEED_ENABLED = True
+POST_FEED_DIR = ""
 
 # Scrapy defaults we rely on, stated for readers.
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"

@@ -267,6 +267,31 @@ class StateStore:
         assert record is not None
         return record
 
+    def announce(
+        self, origin_url: str, *, code: str, file: str, date: datetime | str | None, date_estimated: bool = False
+    ) -> Record:
+        """Write ahead: name the file of a new article before it is written (no content hash, never written).
+
+        A run killed before `record()` leaves this record, so the next run fetches the article again
+        (`content_hash` None) and still reports it as new (`last_written` None)."""
+        self._write(
+            "INSERT INTO articles (origin_url, code, file, content_hash, date, date_estimated, first_seen) "
+            "VALUES (?, ?, ?, NULL, ?, ?, ?)",
+            (origin_url, code, file, _iso(date), int(date_estimated), utc_now()),
+        )
+        record = self.get(origin_url)
+        assert record is not None
+        return record
+
+    def set_content_hash(self, origin_url: str, content_hash: str | None) -> None:
+        """Set an article's content hash alone; None marks a write in progress (the next run redoes it)."""
+        self._db.execute("UPDATE articles SET content_hash = ? WHERE origin_url = ?", (content_hash, origin_url))
+
+    def unfinished(self) -> list[str]:
+        """The origin_urls whose last write did not finish (content_hash None), in order."""
+        rows = self._db.execute("SELECT origin_url FROM articles WHERE content_hash IS NULL ORDER BY origin_url")
+        return [row[0] for row in rows]
+
     def forget(self, origin_url: str) -> None:
         """Remove an article's record (its post was never written)."""
         self._db.execute("DELETE FROM articles WHERE origin_url = ?", (origin_url,))

@@ -1,4 +1,5 @@
-"""Post exporter (atomic files), leftover temp files, the feed filter, the feed exporter and its URI."""
+"""Post exporter (atomic files), leftover temp files, the run feed (lines, file name, durability, torn lines)
+and real runs writing posts, the run feed and a user's own Scrapy feed."""
 
 from __future__ import annotations
 
@@ -8,22 +9,24 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
 
 import pytest
 import yaml
-from scrapy.utils.test import get_crawler
+from scrapy.exporters import JsonLinesItemExporter
 
 from crawler import exporters
 from crawler.exporters import (
+    FEED_FIELDS,
     TEMP_PREFIX,
     JekyllPostExporter,
-    PostFeedFilter,
-    PostFeedItemExporter,
+    RunFeed,
     clean_temp_files,
-    feed_uri_params,
+    feed_file_name,
+    feed_line,
+    repair_feeds,
     write_atomic,
 )
 from crawler.items import Article
@@ -167,45 +170,123 @@ def test_leftover_temp_files_are_cleaned_on_start(tmp_path):
     assert clean_temp_files(tmp_path / "missing") == 0
 
 
-@pytest.mark.parametrize(("status", "accepted"), [("new", True), ("updated", True), ("unchanged", False),
-                                                  (None, False)])
-def test_feed_filter(status, accepted):
-    feed_filter = PostFeedFilter({"item_classes": []})
-    assert feed_filter.accepts(article(status=status)) is accepted
-    assert feed_filter.accepts({"status": status}) is accepted
+# ---------------------------------------------------------------------- the run feed
 
 
-FEED_FIELDS = ["code", "status", "origin_url", "file", "title", "description", "date", "category", "language",
-               "image", "authors", "content_hash"]
+class ScrapyFeedExporter(JsonLinesItemExporter):
+    """What wrote the feed before (a Scrapy feed export): the format the run feed must keep."""
+
+    def serialize_field(self, field, name, value):
+        if isinstance(value, datetime):
+            return exporters.format_date(value)
+        return super().serialize_field(field, name, value)
 
 
-def test_feed_exporter_writes_the_fields_in_order_with_post_style_dates():
+def scrapy_feed_line(item: Article) -> bytes:
     buffer = BytesIO()
-    exporter = PostFeedItemExporter(buffer, fields_to_export=FEED_FIELDS, encoding="utf-8")
+    exporter = ScrapyFeedExporter(buffer, fields_to_export=list(FEED_FIELDS), encoding="utf-8")
     exporter.start_exporting()
-    exporter.export_item(article(status="new", content_hash="ab" * 32, image=None))
+    exporter.export_item(item)
     exporter.finish_exporting()
-    line = buffer.getvalue().decode("utf-8")
+    return buffer.getvalue()
+
+
+def test_a_feed_line_has_the_fields_in_order_with_post_style_dates():
+    line = feed_line(article(status="new", content_hash="ab" * 32, image=None)).decode("utf-8")
     assert line.endswith("\n") and line.count("\n") == 1
     data = json.loads(line)
-    assert list(data) == FEED_FIELDS
+    assert list(data) == ["code", "status", "origin_url", "file", "title", "description", "date", "category",
+                          "language", "image", "authors", "content_hash"]
     assert data["date"] == "2024-10-19T09:45:05.000Z"
     assert data["image"] is None and data["authors"] == ["Post Staff"]
     assert "body" not in data
     assert "“quoted”" in line  # UTF-8, not \u escapes
 
 
-def test_feed_uri_params_follow_output_dir(tmp_path):
-    crawler = get_crawler(settings_dict={"OUTPUT_DIR": str(tmp_path / "out")})
+@pytest.mark.parametrize("changes", [
+    {"status": "new", "content_hash": "ab" * 32},
+    {"status": "updated", "image": None, "authors": [], "description": None, "title": "ភ្នំពេញ \"quoted\" \\ tab\t"},
+    {"status": "new", "date": datetime(2024, 10, 19, 2, 45, 5, 123456, tzinfo=UTC), "language": None},
+])
+def test_feed_lines_are_byte_for_byte_what_the_scrapy_feed_export_wrote(changes):
+    item = article(**changes)
+    assert feed_line(item) == scrapy_feed_line(item)
+    assert feed_line(dict(vars(item))) == feed_line(item)  # dict items too
 
-    class FakeSpider:
-        pass
 
-    spider = FakeSpider()
-    spider.crawler = crawler
-    params = feed_uri_params({"name": "phnompenhpost", "time": "2024-10-18T03-58-50+00-00"}, spider)
-    assert params["output_dir"] == str((tmp_path / "out").resolve())
-    assert params["name"] == "phnompenhpost"
+def test_feed_file_name_is_the_spider_and_scrapys_time_stamp():
+    started = datetime(2024, 10, 18, 10, 58, 50, 987654, tzinfo=timezone(timedelta(hours=7)))
+    assert feed_file_name("phnompenhpost", started) == "phnompenhpost-2024-10-18T03-58-50+00-00.jsonl"
+
+
+def test_the_run_feed_is_created_on_the_first_line_and_appends(tmp_path):
+    folder = tmp_path / "out" / "_feeds"
+    feed = RunFeed(folder, "site-2024-10-18T03-58-50+00-00.jsonl")
+    assert not folder.exists()  # nothing written, no file (not even the folder)
+    feed.close()
+    assert not folder.exists()
+    first, second = article(status="new"), article(status="updated", title="Second")
+    feed.append(first)
+    assert feed.path.read_bytes() == feed_line(first)  # on disk as soon as append returns
+    feed.append(second)
+    again = RunFeed(folder, feed.path.name)  # a run started in the same second: appends, never replaces,
+    again.append(first)  # and two writers share the file's lock
+    again.close()
+    feed.close()
+    assert feed.path.read_bytes() == feed_line(first) + feed_line(second) + feed_line(first)
+    assert (feed.lines, again.lines) == (2, 1)
+
+
+def test_a_feed_line_the_disk_refuses_leaves_no_torn_line(tmp_path, monkeypatch):
+    feed = RunFeed(tmp_path, "site.jsonl")
+    feed.append(article(status="new"))
+    before = feed.path.read_bytes()
+    real_write = os.write
+
+    def half_then_full_disk(fd, data):
+        if fd == feed._fd and len(data) > 10:
+            return real_write(fd, bytes(data[:10]))
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(exporters.os, "write", half_then_full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        feed.append(article(status="updated"))
+    monkeypatch.undo()
+    feed.close()
+    assert feed.path.read_bytes() == before and feed.lines == 1
+
+
+def test_repair_cuts_the_torn_last_line_of_a_killed_run_only(tmp_path, caplog):
+    folder = tmp_path / "_feeds"
+    folder.mkdir()
+    line = feed_line(article(status="new"))
+    torn = folder / "site-a.jsonl"
+    torn.write_bytes(line + line[:40])
+    only_torn = folder / "site-b.jsonl"
+    only_torn.write_bytes(line[:-1])  # killed before its first newline
+    whole = folder / "site-c.jsonl"
+    whole.write_bytes(line + line)
+    os.utime(whole, (0, 0))
+    empty = folder / "site-d.jsonl"
+    empty.touch()
+    other = folder / "notes.txt"
+    other.write_bytes(b"no newline")
+    live = RunFeed(folder, "site-e.jsonl")  # a run still writing: its half-written line is not a torn one
+    live.append(article(status="new"))
+    with live.path.open("ab") as fh:
+        fh.write(line[:30])
+
+    assert repair_feeds(folder) == 2
+    assert torn.read_bytes() == line
+    assert only_torn.read_bytes() == b""
+    assert whole.read_bytes() == line + line and whole.stat().st_mtime == 0
+    assert empty.read_bytes() == b"" and other.read_bytes() == b"no newline"
+    assert live.path.read_bytes() == line + line[:30]
+    live.close()
+    assert [r.levelname for r in caplog.records if "incomplete last line" in r.getMessage()] == ["WARNING"] * 2
+    assert repair_feeds(folder) == 1  # the live run is gone now
+    assert live.path.read_bytes() == line
+    assert repair_feeds(tmp_path / "missing") == 0
 
 
 SPIDER = '''
@@ -229,21 +310,21 @@ class FeedCheckSpider(scrapy.Spider):
 '''
 
 
-def _run_spider(tmp_path: Path, output: Path, body: str) -> subprocess.CompletedProcess[str]:
+def _run_spider(tmp_path: Path, output: Path, body: str, *extra: str) -> subprocess.CompletedProcess[str]:
     spider = tmp_path / "feedcheck_spider.py"
     spider.write_text(SPIDER.replace("TITLE_BODY", repr(body)), encoding="utf-8")
     overrides = {
         "OUTPUT_DIR": str(output), "SPIDER_LOADER_CLASS": "scrapy.spiderloader.SpiderLoader", "SPIDER_MODULES": "",
         "EXTENSIONS": "{}", "LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": "False",
     }
-    args = [arg for key, value in overrides.items() for arg in ("-s", f"{key}={value}")]
+    args = [arg for key, value in overrides.items() for arg in ("-s", f"{key}={value}")] + list(extra)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "scrapy", "runspider", str(spider), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_a_real_run_writes_posts_and_a_feed_of_what_it_wrote(tmp_path):
-    """`scrapy runspider` with the project settings: pipelines, post files, FEEDS, uri_params, filter."""
+    """`scrapy runspider` with the project settings: pipelines, post files, the run feed of what was written."""
     output = tmp_path / "out"
     first = _run_spider(tmp_path, output, "Body of ")
     assert first.returncode == 0, first.stderr
@@ -270,6 +351,23 @@ def test_a_real_run_writes_posts_and_a_feed_of_what_it_wrote(tmp_path):
     newest = max((output / "_feeds").iterdir(), key=lambda p: p.stat().st_mtime)
     statuses = [json.loads(line)["status"] for line in newest.read_text(encoding="utf-8").splitlines()]
     assert statuses == ["updated", "updated"]
+
+
+def test_a_users_own_scrapy_feed_comes_next_to_the_run_feed_which_can_move(tmp_path):
+    """`-O`/`-o` are ordinary Scrapy feeds of every item; the run feed is not one of them, so it stays
+    (in POST_FEED_DIR here) and still lists only what the run wrote."""
+    output, feeds, mine = tmp_path / "out", tmp_path / "feeds", tmp_path / "items.jsonl"
+    run = _run_spider(tmp_path, output, "Body of ", "-O", str(mine), "-s", f"POST_FEED_DIR={feeds}")
+    assert run.returncode == 0, run.stderr
+    items = [json.loads(line) for line in mine.read_text(encoding="utf-8").splitlines()]
+    assert sorted(item["file"] for item in items) == ["_posts/2024-10-18-first-story.md",
+                                                        "_posts/2024-10-19-second-story.md"]
+    assert all(item["body"].startswith("Body of ") for item in items)  # the whole item, as Scrapy exports it
+    [run_feed] = feeds.iterdir()
+    assert sorted(json.loads(line)["file"] for line in run_feed.read_text(encoding="utf-8").splitlines()) == \
+        sorted(item["file"] for item in items)
+    assert not (output / "_feeds").exists()
+    assert f"Run feed: 2 post(s) listed in {run_feed}" in run.stderr
 
 
 FAILING_SPIDER = '''

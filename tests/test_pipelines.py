@@ -1,12 +1,14 @@
 """Item pipelines with a real crawler: drop reasons and stats, normalisation, new/updated/unchanged, renames,
-file-name collisions, stable codes and a failing disk."""
+file-name collisions, stable codes, a failing disk and the run feed."""
 
 from __future__ import annotations
 
 import asyncio
 import errno
 import hashlib
+import json
 import logging
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -17,6 +19,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler import exporters
+from crawler.exporters import RunFeed, feed_line
 from crawler.items import Article
 from crawler.pipelines.normalize import NormalizePipeline
 from crawler.pipelines.store import StorePipeline
@@ -526,3 +529,112 @@ def test_an_unreadable_stored_date_is_not_reused(tmp_path):
         item = run(raw(published=None))
         assert item.date_estimated and item.date == NOW.replace(microsecond=987000)
         assert (item.code, item.status) == ("ART2410180358AAAAAA", "updated")
+
+
+# ---------------------------------------------------------------------- the run feed
+
+
+def feed_entries(folder: Path) -> list[dict]:
+    """Every line of every feed in the folder, in file-name order (each line must be whole JSON)."""
+    return [json.loads(line) for path in sorted(folder.glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_run_feed_lists_what_was_written_as_it_is_written(tmp_path):
+    feeds = tmp_path / "out" / "_feeds"
+    with Run(tmp_path) as run:
+        first = run(raw())
+        [feed] = feeds.iterdir()
+        assert re.fullmatch(r"default-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", feed.name)
+        assert feed_entries(feeds) == [json.loads(feed_line(first))]  # on disk before the run ends
+        run(raw())  # unchanged: not listed
+        updated = run(raw(body="The ASEAN member states, corrected."))
+        renamed = run(raw(title="ASEAN agrees AI governance guide"))
+    entries = feed_entries(feeds)
+    assert [(e["status"], e["file"], e["content_hash"]) for e in entries] == [
+        ("new", SEED_FILE, first.content_hash), ("updated", SEED_FILE, updated.content_hash),
+        ("updated", renamed.file, renamed.content_hash)]
+    assert entries[2]["title"] == "ASEAN agrees AI governance guide" and entries[2]["code"] == first.code
+    assert hashlib.sha256((run.output / renamed.file).read_bytes()).hexdigest() == renamed.content_hash
+
+
+class Killed(BaseException):
+    """Stands for a SIGKILL: nothing after it runs."""
+
+
+@pytest.mark.parametrize("change", ["new", "text", "title"])
+def test_each_feed_line_comes_after_its_post_and_before_its_content_hash(tmp_path, monkeypatch, change):
+    """At the moment the line is written the post is in place and the store still calls it unfinished;
+    a run killed right there leaves the article for the next run, which writes and lists it (a new
+    article is still listed as new)."""
+    changes = {"new": {}, "text": {"body": "Corrected."}, "title": {"title": "ASEAN agrees AI governance guide"}}
+    with Run(tmp_path) as run:
+        if change != "new":
+            run(raw())
+        seen = []
+
+        def append(feed, item):
+            path = run.output / item.file
+            with StateStore.open(state_path(run.output)) as store:
+                seen.append((hashlib.sha256(path.read_bytes()).hexdigest(), store.get(URL).content_hash))
+            raise Killed
+
+        monkeypatch.setattr(RunFeed, "append", append)
+        with pytest.raises(Killed):
+            run(raw(**changes[change]))
+        monkeypatch.undo()
+        item_hash = hashlib.sha256((run.output / run.posts()[0]).read_bytes()).hexdigest()
+        assert seen == [(item_hash, None)] and len(run.posts()) == 1
+    before = len(feed_entries(tmp_path / "out" / "_feeds"))
+    with Run(tmp_path) as run:
+        again = run(raw(**changes[change]))
+        assert again.status == ("new" if change == "new" else "updated")
+        assert again.content_hash == item_hash
+    entries = feed_entries(tmp_path / "out" / "_feeds")
+    assert len(entries) == before + 1 and entries[-1]["content_hash"] == item_hash
+    with StateStore.open(state_path(tmp_path / "out")) as store:
+        assert store.get(URL).content_hash == item_hash
+
+
+def test_a_write_ahead_record_without_a_post_is_still_new(tmp_path):
+    with StateStore.open(state_path(tmp_path / "out")) as store:  # a run killed before the file was written
+        store.announce(URL, code="ART2410180358AAAAAA", file=SEED_FILE, date="2024-10-18T03:58:50.000Z")
+    with Run(tmp_path) as run:
+        item = run(raw())
+        assert (item.status, item.code) == ("new", "ART2410180358AAAAAA")
+
+
+def test_a_feed_the_disk_refuses_fails_the_run_and_the_next_run_lists_the_post(tmp_path, caplog):
+    feeds = tmp_path / "out" / "_feeds"
+    feeds.parent.mkdir()
+    feeds.write_text("not a folder")
+
+    async def scenario() -> None:
+        with Run(tmp_path) as run:
+            with pytest.raises(DropItem, match="output_error"):
+                run(raw())
+            await asyncio.sleep(0)
+            assert run.crawler.engine.reasons == ["output_error"]
+            assert stats(run.crawler) == {"posts/write_errors": 1}
+            assert run.posts() == [SEED_FILE]
+            with StateStore.open(state_path(run.output)) as store:
+                assert store.get(URL).content_hash is None  # unfinished: fetched and listed again
+
+    asyncio.run(scenario())
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and re.fullmatch(rf"Cannot write run feed {re.escape(str(feeds))}/default-\S+\.jsonl: .+",
+                                             errors[0]), errors
+    feeds.unlink()
+    with Run(tmp_path) as run:
+        assert run(raw()).status == "new"
+    assert [e["file"] for e in feed_entries(feeds)] == [SEED_FILE]
+
+
+def test_the_run_feed_can_move_or_be_turned_off(tmp_path):
+    elsewhere = tmp_path / "feeds"
+    with Run(tmp_path, POST_FEED_DIR=str(elsewhere)) as run:
+        run(raw())
+    assert [e["file"] for e in feed_entries(elsewhere)] == [SEED_FILE]
+    with Run(tmp_path, POST_FEED_ENABLED=False) as run:
+        assert run(raw(body="Corrected.")).status == "updated"
+    assert not (tmp_path / "out" / "_feeds").exists() and len(feed_entries(elsewhere)) == 1

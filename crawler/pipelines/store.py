@@ -2,10 +2,13 @@
 
 Codes never change once stored. A file name owned by another article (in the store, or on disk
 with another origin_url) gets a numbered suffix. The store hears of every file before it is written:
-a new post is recorded without a content hash first, and a title change renames the post through
-`StateStore.begin_rename` / `finish_pending`, so a run killed mid-way leaves no post the store does
-not know; the site spider fetches such unfinished articles again. A write the disk refuses fails
-the run: ERROR, `posts/write_errors`, close reason `output_error`, and the file on disk stays as it was.
+a new post is recorded without a content hash first, an update in place loses its hash first, and a
+title change renames the post through `StateStore.begin_rename` / `finish_pending`, so a run killed
+mid-way leaves no post the store does not know. Each written post then gets its line in the run feed
+(`RunFeed`, fsynced) and only after that its content hash in the store: a run killed anywhere in
+between leaves the article unfinished (no hash), and the site spider fetches it again, writes it and
+lists it in its own feed (at-least-once delivery). A write the disk refuses fails the run: ERROR,
+`posts/write_errors`, close reason `output_error`, and the file on disk stays as it was.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import contextlib
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.exporters import JekyllPostExporter, as_article
+from crawler.exporters import FEED_DIR, JekyllPostExporter, RunFeed, as_article, feed_file_name, repair_feeds
 from crawler.pipelines import site_profiles
 from crawler.posts.code import make_code
 from crawler.posts.filename import post_filename, with_suffix
@@ -60,6 +63,12 @@ class StorePipeline:
                 f"(allowed: {', '.join(OPTIONAL_FIELDS)})"
             )
         self.exporter = JekyllPostExporter(self.output_dir, optional_fields=optional)
+        self.feed_dir: Path | None = None
+        """Where the run feeds go (POST_FEED_DIR, default OUTPUT_DIR/_feeds); None when POST_FEED_ENABLED is off."""
+        if settings.getbool("POST_FEED_ENABLED", True):
+            configured = settings.get("POST_FEED_DIR")
+            self.feed_dir = Path(configured) if configured else self.output_dir / FEED_DIR
+        self.feed: RunFeed | None = None
         self._store: StateStore | None = None
         self.failed = False
 
@@ -80,8 +89,16 @@ class StorePipeline:
         except (OSError, StateError) as exc:
             logger.error("Cannot use the output folder %s: %s", self.output_dir, exc)
             raise
+        if self.feed_dir is not None:
+            repair_feeds(self.feed_dir)
+            name = feed_file_name(str(self.crawler.spidercls.name), datetime.now(UTC))
+            self.feed = RunFeed(self.feed_dir, name)
 
     def close_spider(self) -> None:
+        if self.feed is not None:
+            if self.feed.lines:
+                logger.info("Run feed: %d post(s) listed in %s", self.feed.lines, self.feed.path)
+            self.feed.close()
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -120,8 +137,10 @@ class StorePipeline:
             self.store.touch_checked(url, article.lastmod)
             article.status = "unchanged"
         else:
+            # A record that was never written (last_written None) is the write-ahead of a killed run:
+            # no feed has listed the article yet, so it is still new.
+            article.status = "new" if record is None or record.last_written is None else "updated"
             self._write(article, url, text, record)
-            article.status = "new" if record is None else "updated"
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"articles/{article.status}")
         if article is not item:
@@ -164,12 +183,14 @@ class StorePipeline:
         return _origin_url_on_disk(path) == url
 
     def _write(self, article: Article, url: str, text: str, record: Record | None) -> None:
+        """Post file, then feed line, then content hash: each step durable before the next starts."""
         assert article.file is not None and article.code is not None
         store = self.store
         try:
             if record is not None and record.file != article.file:
+                # The hash is committed once the feed lists the post (below), not with the rename.
                 store.begin_rename(
-                    url, article.file, content_hash=article.content_hash, date=article.date,
+                    url, article.file, content_hash=None, date=article.date,
                     date_estimated=article.date_estimated, lastmod=article.lastmod,
                 )
                 try:
@@ -182,24 +203,32 @@ class StorePipeline:
                     # Write-ahead: the store names the file before it exists (content_hash None), so a
                     # run killed in between leaves an article to finish, never a post no record owns
                     # (which a later title change would duplicate under a second file name).
-                    store.record(url, code=article.code, file=article.file, content_hash=None, date=article.date,
-                                 date_estimated=article.date_estimated)
+                    store.announce(url, code=article.code, file=article.file, date=article.date,
+                                   date_estimated=article.date_estimated)
+                elif record.content_hash is not None:
+                    store.set_content_hash(url, None)  # updated in place: unfinished until the feed lists it
                 try:
                     self.exporter.write_post(article.file, text)
                 except OSError:
                     if record is None:
                         store.forget(url)
+                    elif record.content_hash is not None:
+                        store.set_content_hash(url, record.content_hash)  # the old post is still in place
                     raise
-                store.record(
-                    url, code=article.code, file=article.file, content_hash=article.content_hash,
-                    date=article.date, date_estimated=article.date_estimated, lastmod=article.lastmod,
-                )
         except OSError as exc:
-            self._fail(article.file, exc)
+            self._fail(self.output_dir / article.file, "post", exc)
+        if self.feed is not None:
+            try:
+                self.feed.append(article)
+            except OSError as exc:
+                self._fail(self.feed.path, "run feed", exc)  # the article stays unfinished: listed next run
+        store.record(
+            url, code=article.code, file=article.file, content_hash=article.content_hash,
+            date=article.date, date_estimated=article.date_estimated, lastmod=article.lastmod,
+        )
 
-    def _fail(self, file: str, exc: OSError) -> None:
-        path = self.output_dir / file
-        logger.error("Cannot write post %s: %s", path, exc.strerror or exc)
+    def _fail(self, path: Path, what: str, exc: OSError) -> NoReturn:
+        logger.error("Cannot write %s %s: %s", what, path, exc.strerror or exc)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("posts/write_errors")
         if not self.failed:
