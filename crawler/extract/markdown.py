@@ -593,27 +593,25 @@ def _on_emphasis(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple
     kind = "strong" if delim == "**" else "em"
     if any(m.kind == kind for m in conv.marks):
         return None, True
-    mark = _Mark(kind, delim, conv.buf, len(conv.buf))
-    conv.marks.append(mark)
-
-    def close() -> None:
-        conv.marks.remove(mark)
-        if mark.buf is conv.buf:
-            _wrap(mark)
-    return close, True
+    return _open_mark(conv, _Mark(kind, delim, conv.buf, len(conv.buf))), True
 
 
 def _on_link(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
     if any(m.kind == "link" for m in conv.marks):
         return None, True
     mark = _Mark("link", "", conv.buf, len(conv.buf), href=link_target(el.get("href"), conv.base_url))
+    return _open_mark(conv, mark), True
+
+
+def _open_mark(conv: _Converter, mark: _Mark) -> Callable[[], None]:
+    """Start an inline span (emphasis, link); the returned closer wraps what was written inside it."""
     conv.marks.append(mark)
 
     def close() -> None:
         conv.marks.remove(mark)
         if mark.buf is conv.buf:
             _wrap(mark)
-    return close, True
+    return close
 
 
 def _on_code(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
