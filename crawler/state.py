@@ -422,6 +422,7 @@ def _record_from_post(path: Path, output_dir: Path) -> Record | None:
         logger.info("Skipping %s: no origin_url/code in its front matter (not written by the crawler)", path)
         return None
     date = meta.get("date")
+    updated = meta.get("updated")
     mtime = format_date(datetime.fromtimestamp(path.stat().st_mtime, UTC))
     return Record(
         origin_url=meta["origin_url"],
@@ -430,6 +431,10 @@ def _record_from_post(path: Path, output_dir: Path) -> Record | None:
         content_hash=hashlib.sha256(data).hexdigest(),
         date=format_date(date) if isinstance(date, datetime) else (str(date) if date is not None else None),
         date_estimated=meta.get("date_estimated") is True,
+        # What discovery reported when the post was written is lost with the store. The page's own
+        # modification time (`updated`, when POST_OPTIONAL_FIELDS writes it) stands in for it on the
+        # site's clock; otherwise the file's mtime (last_written) does, in `is_stale`.
+        lastmod=format_date(updated) if isinstance(updated, datetime) else None,
         first_seen=mtime,
         last_written=mtime,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,6 +159,40 @@ def test_rebuild_from_posts_recreates_every_record(tmp_path):
         assert ra.content_hash == hashlib.sha256(a.read_bytes()).hexdigest()
         assert (rb.file, rb.date_estimated) == ("_posts/2024/2024-10-19-b-story.md", True)
         assert rb.content_hash == hashlib.sha256(b.read_bytes()).hexdigest()
+
+
+def test_a_rebuilt_record_dates_its_copy_by_the_posts_updated_key_else_by_the_files_mtime(tmp_path):
+    """What discovery reported at the write is gone with the store: the page's own modification time,
+    when the post shows it, stands in on the site's clock; otherwise the file's mtime does. A sitemap
+    date after the page's `updated` is then a change even when the file was copied later."""
+    from crawler.spiders.site import is_stale
+
+    a = write_post(tmp_path, "2024-10-18-a.md", post_text(URL_A, "ART1", extra="updated: 2024-10-18T05:00:00.000Z\n"))
+    b = write_post(tmp_path, "2024-10-18-b.md", post_text(URL_B, "ART2"))
+    copied = datetime(2024, 10, 25, tzinfo=UTC).timestamp()  # a restored backup: mtimes a week late
+    for path in (a, b):
+        os.utime(path, (copied, copied))
+    with rebuild_from_posts(tmp_path) as store:
+        ra, rb = store.get(URL_A), store.get(URL_B)
+    assert (ra.lastmod, ra.last_written) == ("2024-10-18T05:00:00.000Z", "2024-10-25T00:00:00.000Z")
+    assert (rb.lastmod, rb.last_written) == (None, "2024-10-25T00:00:00.000Z")
+    edited = datetime(2024, 10, 20, tzinfo=UTC)  # after the copy we have, before the files' mtime
+    assert is_stale(edited, ra) and not is_stale(edited, rb)
+    assert not is_stale(datetime(2024, 10, 18, 5, tzinfo=UTC), ra)
+
+
+def test_write_ahead_unfinished_and_restored_hashes(store):
+    announced = store.announce(URL_A, code="ART1", file="_posts/a.md", date="2024-10-18T03:58:50.000Z")
+    assert (announced.content_hash, announced.last_written, announced.first_seen is not None) == (None, None, True)
+    store.record(URL_B, code="ART2", file="_posts/b.md", content_hash="h", date=None)
+    assert store.unfinished() == [URL_A]
+    store.set_content_hash(URL_B, None)
+    assert store.unfinished() == [URL_B, URL_A]
+    store.set_content_hash(URL_B, "h")
+    written = store.record(URL_A, code="ART1", file="_posts/a.md", content_hash="x", date=None)
+    assert written.last_written is not None and store.unfinished() == []
+    with pytest.raises(StateError):
+        store.announce(URL_B, code="ART3", file="_posts/b3.md", date=None)  # only a new article is announced
 
 
 def test_rebuild_keeps_one_post_per_article_and_per_code(tmp_path, caplog):
