@@ -150,6 +150,27 @@ def test_text_sitemap_and_non_sitemaps():
     assert parse_sitemap(b"\x00\x01binary").kind == "unknown"
 
 
+def test_sitemap_entries_that_are_not_http_urls_are_left_out_and_counted():
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>ftp://www.phnompenhpost.com/a.xml</loc></sitemap>
+      <sitemap><loc> s3://www.phnompenhpost.com/b.xml </loc></sitemap>
+      <sitemap><loc>file:///etc/passwd</loc></sitemap>
+      <sitemap><loc>/relative.xml</loc></sitemap>
+      <sitemap><loc>https:///no-host.xml</loc></sitemap>
+      <sitemap><loc></loc></sitemap>
+      <sitemap><loc>HTTPS://www.phnompenhpost.com/Upper.xml</loc></sitemap>
+      <sitemap><loc>https://www.phnompenhpost.com/c.xml</loc></sitemap>
+    </sitemapindex>"""
+    sitemap = parse_sitemap(index)
+    assert [link.url for link in sitemap.links] == ["https://www.phnompenhpost.com/Upper.xml",
+                                                     "https://www.phnompenhpost.com/c.xml"]
+    assert (sitemap.refused, sitemap.refused_example) == (5, "ftp://www.phnompenhpost.com/a.xml")
+    text = parse_sitemap(b"ftp://www.phnompenhpost.com/x\nnot a url\nhttps://www.phnompenhpost.com/y\nfile:/etc/z\n")
+    assert [link.url for link in text.links] == ["https://www.phnompenhpost.com/y"]
+    assert (text.kind, text.refused, text.refused_example) == ("text", 2, "ftp://www.phnompenhpost.com/x")
+    assert parse_sitemap((PAGES / "sitemap.xml").read_bytes()).refused == 0
+
+
 def test_sitemap_entities_are_not_expanded(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET", encoding="utf-8")
@@ -216,6 +237,17 @@ def test_rss1_rdf_feed_and_permalink_guid():
       <item><guid isPermaLink="false">ppp-1</guid></item>
     </channel></rss>"""
     assert [link.url for link in parse_feed(guid_only).links] == ["https://example.org/g"]
+
+
+def test_feed_entries_that_are_not_http_urls_are_left_out_and_counted():
+    feed = parse_feed(b"""<rss><channel>
+      <item><link>ftp://www.phnompenhpost.com/national/a</link></item>
+      <item><guid>urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66</guid></item>
+      <item><link>/national/relative</link></item>
+      <item><link>HTTP://www.phnompenhpost.com/national/upper</link></item>
+    </channel></rss>""", f"{ORIGIN}/rss.xml")
+    assert [link.url for link in feed.links] == [f"{ORIGIN}/national/relative", "http://www.phnompenhpost.com/national/upper"]
+    assert (feed.refused, feed.refused_example) == (2, "ftp://www.phnompenhpost.com/national/a")
 
 
 def test_broken_and_non_feeds():

@@ -282,6 +282,61 @@ def test_since_drops_entries_dated_before_it_even_when_a_listing_links_them(tmp_
     spider._on_spider_closed(spider)
 
 
+HOSTILE_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+  <sitemap><loc>ftp://www.phnompenhpost.com/sitemap/articles-2024-09.xml</loc></sitemap>
+  <sitemap><loc>s3://www.phnompenhpost.com/sitemap/articles-2024-08.xml</loc></sitemap>
+  <sitemap><loc>file:///etc/passwd</loc></sitemap>
+  <sitemap><loc>https://www.phnompenhpost.com/sitemap/articles-2024-10.xml</loc></sitemap>
+</sitemapindex>"""
+
+
+@pytest.mark.parametrize("base_url", [None, MIRROR])
+def test_sitemap_index_entries_that_are_not_http_are_refused_counted_and_logged(tmp_path, caplog, base_url):
+    """ftp: and s3: URLs on the site's own host would pass Scrapy's offsite filter and have download
+    handlers, and from a mirror they would be fetched over http as if the site had said so: neither
+    is requested, and the run says how many it refused."""
+    spider = make_spider(loader().load("phnompenhpost"), tmp_path, base_url=base_url)
+    index = response(XmlResponse, f"{base_url or ORIGIN}/sitemap.xml", HOSTILE_INDEX)
+    with caplog.at_level(logging.WARNING):
+        requests = list(spider.parse_sitemap(index))
+    assert [r.url for r in requests] == [f"{base_url or ORIGIN}/sitemap/articles-2024-10.xml"]
+    assert stats(spider)["discovery/refused_not_http"] == 3
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"Refused 3 entries of {index.url}: not http(s) URLs "
+        "(first: ftp://www.phnompenhpost.com/sitemap/articles-2024-09.xml)"]
+    spider._on_spider_closed(spider)
+
+
+def test_article_links_that_are_not_http_are_refused_by_name(site_spider, caplog):
+    urlset = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              b"<url><loc>ftp://www.phnompenhpost.com/national/" + SEED_SLUG.encode() + b"</loc></url>"
+              b"<url><loc>" + SEED_URL.encode() + b"</loc></url></urlset>")
+    feed = (b"<rss><channel><item><link>s3://www.phnompenhpost.com/national/x</link></item>"
+            b"<item><link>" + SEED_URL.encode() + b"</link></item></channel></rss>")
+    with caplog.at_level(logging.WARNING):
+        assert list(site_spider.parse_sitemap(response(XmlResponse, f"{MIRROR}/sitemap/x.xml", urlset))) == []
+        site_spider.parse_feed(response(XmlResponse, f"{MIRROR}/rss.xml", feed))
+        site_spider.offer("file:///etc/passwd", None, "listing")
+    assert list(site_spider._candidates) == [SEED_URL]
+    assert stats(site_spider)["discovery/refused_not_http"] == 3
+    assert "discovery/not_article" not in stats(site_spider)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Refused 1 entry of {MIRROR}/sitemap/x.xml: not http(s) URLs "
+        f"(first: ftp://www.phnompenhpost.com/national/{SEED_SLUG})",
+        f"Refused 1 entry of {MIRROR}/rss.xml: not http(s) URLs (first: s3://www.phnompenhpost.com/national/x)",
+        "Refused listing link file:///etc/passwd: not an http(s) URL"]
+
+
+def test_a_discovery_source_that_is_not_http_is_never_requested(site_spider, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert site_spider._sitemap_request("ftp://www.phnompenhpost.com/sitemap.xml") is None
+    assert site_spider._sitemap_request("/sitemap.xml").url == f"{MIRROR}/sitemap.xml"
+    assert stats(site_spider)["discovery/refused_not_http"] == 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "Refused discovery source ftp://www.phnompenhpost.com/sitemap.xml: not an http(s) URL"]
+
+
 def national_page(number: int) -> Any:
     name = "national.html" if number == 1 else "national-page-2.html"
     url = f"{MIRROR}/national" + ("" if number == 1 else f"?page={number}")
@@ -376,6 +431,33 @@ def test_idle_schedules_new_and_changed_articles_and_skips_the_rest(tmp_path):
     assert s["discovery/fetch/new"] == 1 and s["discovery/fetch/changed"] == 1
     assert s["discovery/skipped_known"] == 1 and s["discovery/skipped_dead"] == 1
     spider._on_idle(spider)  # nothing left: the spider may close
+    assert len(engine.crawled) == 2
+    spider._on_spider_closed(spider)
+
+
+def test_unfinished_articles_are_fetched_even_when_discovery_no_longer_lists_them(tmp_path):
+    """A post written but not yet listed in any run feed (its run was killed) must be written and listed
+    again, also when it is too old for the site's sitemaps and feeds."""
+    out = tmp_path / "out"
+    unlisted, listed, finished, dead = (f"{ORIGIN}/national/{name}" for name in ("old", "recent", "done", "gone"))
+    elsewhere = "https://elsewhere.example.org/news/story"
+    for url in (unlisted, listed, finished, dead, elsewhere):
+        remember(out, url)
+    with StateStore.open(state_path(out)) as store:
+        for url in (unlisted, listed, dead, elsewhere):
+            store.set_content_hash(url, None)
+    spider = make_spider(loader().load("phnompenhpost"), out, base_url=MIRROR, since="2024-10-01")
+    spider.memory.mark_dead(dead, 404)
+    engine = FakeEngine()
+    spider.crawler.engine = engine
+    spider._open_store()
+    spider.offer(listed, datetime(2024, 10, 18, tzinfo=UTC), "sitemap")
+    with pytest.raises(DontCloseSpider):
+        spider._on_idle(spider)
+    assert sorted(r.meta["key"] for r in engine.crawled) == [unlisted, listed]
+    s = stats(spider)
+    assert s["discovery/fetch/unfinished"] == 2 and s["discovery/unfinished_unlisted"] == 1
+    spider._on_idle(spider)  # discovery is done once: nothing is added again
     assert len(engine.crawled) == 2
     spider._on_spider_closed(spider)
 

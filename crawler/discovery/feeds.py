@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from crawler.discovery.links import Link, parse_datetime
+from crawler.discovery.links import Link, http_url, parse_datetime
 from crawler.discovery.xmlsource import iter_elements, local_name, open_document, release, text_of
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ class Feed:
     """Entry links in document order."""
     truncated: bool = False
     """True when a size or entry limit cut the document short."""
+    refused: int = 0
+    """Entries left out because their link is not an http(s) URL (ftp:, s3:, file:, a `urn:` id)."""
+    refused_example: str | None = None
+    """The first of them, for the log."""
 
 
 def parse_feed(
@@ -48,6 +52,8 @@ def parse_feed(
     entry_tag = ""
     links: list[Link] = []
     truncated = False
+    refused = 0
+    refused_example: str | None = None
     for event, element in iter_elements(stream):
         name = local_name(element.tag)
         if event == "start":
@@ -63,6 +69,10 @@ def parse_feed(
         release(element)
         if link is None:
             continue
+        if http_url(link.url) is None:
+            refused += 1
+            refused_example = refused_example or link.url
+            continue
         if len(links) >= max_entries:
             truncated = True
             break
@@ -70,7 +80,7 @@ def parse_feed(
     truncated = truncated or stream.truncated or stream.broken
     if truncated:
         logger.warning("feed cut short (size limit %d bytes or entry limit %d)", max_bytes, max_entries)
-    return Feed(kind, links, truncated)
+    return Feed(kind, links, truncated, refused, refused_example)
 
 
 def _entry(element: Any, base_url: str) -> Link | None:
@@ -93,9 +103,9 @@ def _entry(element: Any, base_url: str) -> Link | None:
         about = element.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about", "")
         href = about or guid
     url = urljoin(base_url, href.strip()) if href else ""
-    if not url.startswith(("http://", "https://")):
+    if not url:
         return None
-    return Link(url, max(dates) if dates else None)
+    return Link(http_url(url) or url, max(dates) if dates else None)
 
 
 def _link_href(element: Any) -> str:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 _YEAR_MONTH_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 
@@ -16,6 +17,20 @@ class Link:
 
     url: str
     lastmod: datetime | None = None
+
+
+def http_url(value: str) -> str | None:
+    """`value` when it is an absolute http(s) URL with a host (scheme lower-cased: `HTTPS://` is https),
+    else None. Discovery fetches nothing else: Scrapy would download ftp:, s3:, file: and data: URLs too."""
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # a broken IPv6 literal or port
+        return None
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return parts.scheme + value[len(parts.scheme):]
 
 
 def parse_datetime(text: str | None) -> datetime | None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
 
-from crawler.discovery.links import Link, parse_datetime
+from crawler.discovery.links import Link, http_url, parse_datetime
 from crawler.discovery.xmlsource import DEFAULT_MAX_BYTES, iter_elements, local_name, open_document, release, text_of
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_ENTRIES = 100_000
 _SNIFF_BYTES = 512
 _ENTRY_TAGS = {"urlset": "url", "sitemapindex": "sitemap"}
+_URL_LIKE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S")
+"""A text sitemap line that names a URL of some scheme (`ftp://…`, `file:/…`), as opposed to noise."""
 
 
 @dataclass
@@ -34,6 +37,15 @@ class Sitemap:
     """Entries in document order: pages for a urlset, child sitemaps for an index."""
     truncated: bool = False
     """True when a size or entry limit cut the document short, or the gzip stream was broken."""
+    refused: int = 0
+    """Entries left out because their URL is not an absolute http(s) URL (ftp:, s3:, file:, relative)."""
+    refused_example: str | None = None
+    """The first of them, for the log."""
+
+    def refuse(self, url: str) -> None:
+        self.refused += 1
+        if self.refused_example is None:
+            self.refused_example = url
 
 
 def parse_sitemap(
@@ -54,20 +66,28 @@ def parse_sitemap(
 
 
 def _parse_text(stream: IO[bytes], max_entries: int) -> Sitemap:
-    links: list[Link] = []
+    sitemap = Sitemap("text")
     for raw in stream:
-        url = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
-        if url.startswith(("http://", "https://")) and " " not in url:
-            if len(links) >= max_entries:
-                return Sitemap("text", links, truncated=True)
-            links.append(Link(url))
-    return Sitemap("text" if links else "unknown", links)
+        line = raw.decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+        if not line or " " in line:
+            continue
+        url = http_url(line)
+        if url is None:
+            if _URL_LIKE_RE.match(line):
+                sitemap.refuse(line)
+            continue
+        if len(sitemap.links) >= max_entries:
+            sitemap.truncated = True
+            return sitemap
+        sitemap.links.append(Link(url))
+    if not sitemap.links:
+        sitemap.kind = "unknown"
+    return sitemap
 
 
 def _parse_xml(stream: IO[bytes], max_entries: int) -> Sitemap:
-    kind = "unknown"
+    sitemap = Sitemap("unknown")
     entry_tag = ""
-    links: list[Link] = []
     depth = 0
     for event, element in iter_elements(stream):
         if event == "start":
@@ -76,6 +96,7 @@ def _parse_xml(stream: IO[bytes], max_entries: int) -> Sitemap:
                 kind = local_name(element.tag)
                 if kind not in _ENTRY_TAGS:
                     return Sitemap("unknown")
+                sitemap.kind = kind
                 entry_tag = _ENTRY_TAGS[kind]
             continue
         depth -= 1
@@ -85,10 +106,14 @@ def _parse_xml(stream: IO[bytes], max_entries: int) -> Sitemap:
         release(element)
         if link is None:
             continue
-        if len(links) >= max_entries:
-            return Sitemap(kind, links, truncated=True)
-        links.append(link)
-    return Sitemap(kind, links)
+        if http_url(link.url) is None:
+            sitemap.refuse(link.url)
+            continue
+        if len(sitemap.links) >= max_entries:
+            sitemap.truncated = True
+            return sitemap
+        sitemap.links.append(link)
+    return sitemap
 
 
 def _entry(element: object) -> Link | None:
@@ -105,6 +130,6 @@ def _entry(element: object) -> Link | None:
             for sub in child.iter():
                 if local_name(sub.tag) == "publication_date":
                     published = parse_datetime(text_of(sub))
-    if not loc.startswith(("http://", "https://")):
+    if not loc:
         return None
-    return Link(loc, lastmod or published)
+    return Link(http_url(loc) or loc, lastmod or published)

@@ -23,7 +23,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.discovery.feeds import parse_feed
-from crawler.discovery.links import parse_datetime
+from crawler.discovery.links import http_url, parse_datetime
 from crawler.discovery.listings import parse_listing
 from crawler.discovery.sitemaps import parse_sitemap
 from crawler.extract.urls import to_mirror, to_origin
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from crawler.profiles import SiteProfile
 
 _TRUE = {"1", "true", "yes", "on"}
+REFUSED_STAT = "discovery/refused_not_http"
+_REFUSED_WARNINGS = 10
+"""Warnings per run about discovered URLs that are not http(s); the rest go to DEBUG (all are counted)."""
 _FALSE = {"0", "false", "no", "off", ""}
 
 
@@ -96,6 +99,8 @@ class SiteSpider(NewsSpider):
             self.allowed_domains.append(urlsplit(self.base_url).hostname or "")
         self._candidates: dict[str, datetime | None] = {}
         self._store: StateStore | None = None
+        self._discovery_done = False
+        self._refused_logged = 0
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -190,20 +195,47 @@ class SiteSpider(NewsSpider):
             f" from mirror {self.base_url}" if self.base_url else "",
             " (full backfill)" if self.full else (f" since {self.since:%Y-%m-%d}" if self.since else ""),
         )
-        for path in discovery.sitemaps:
-            yield self._sitemap_request(path)
-        for path in discovery.feeds:
-            yield self._discovery_request(path, self.parse_feed)
-        for path in discovery.listings:
-            yield self._discovery_request(path, self.parse_listing, page=1)
+        requests = [
+            *(self._sitemap_request(path) for path in discovery.sitemaps),
+            *(self._discovery_request(path, self.parse_feed) for path in discovery.feeds),
+            *(self._discovery_request(path, self.parse_listing, page=1) for path in discovery.listings),
+        ]
+        for request in requests:
+            if request is not None:
+                yield request
 
-    def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request:
+    def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request | None:
+        """A request for a discovery source (sitemap, feed, listing page); None for a URL that is not http(s)."""
         origin = urljoin(self.site.origin + "/", url)
+        if not self._http(origin, "discovery source"):
+            return None
         return Request(self.fetch_url_of(origin, meta), callback=callback, errback=self.discovery_failed, meta=meta)
 
-    def _sitemap_request(self, url: str) -> Request:
+    def _sitemap_request(self, url: str) -> Request | None:
         # Sitemaps may be far bigger than a page (50 MB uncompressed): their own size limit.
         return self._discovery_request(url, self.parse_sitemap, download_maxsize=self.sitemap_max_bytes)
+
+    def _http(self, url: str, what: str) -> bool:
+        """Whether a discovered URL is http(s). Scrapy would fetch ftp:, s3:, file: and data: URLs too (and
+        the offsite filter lets ftp://<the site's host>/ through): those are refused, counted and logged.
+        The sitemap and feed readers leave such entries out already (see `_refused_entries`)."""
+        if http_url(url) is not None:
+            return True
+        self.count(REFUSED_STAT)
+        self._refused_logged += 1
+        log = self.logger.warning if self._refused_logged <= _REFUSED_WARNINGS else self.logger.debug
+        log("Refused %s %s: not an http(s) URL", what, url)
+        return False
+
+    def _refused_entries(self, source: str, refused: int, example: str | None) -> None:
+        """Count and log the entries a sitemap or feed held that are not http(s) URLs (one line per document)."""
+        if not refused:
+            return
+        self.count(REFUSED_STAT, refused)
+        self._refused_logged += 1
+        log = self.logger.warning if self._refused_logged <= _REFUSED_WARNINGS else self.logger.debug
+        log("Refused %d entr%s of %s: not http(s) URLs (first: %s)", refused, "y" if refused == 1 else "ies",
+            source, example)
 
     @property
     def sitemap_max_bytes(self) -> int:
@@ -212,12 +244,15 @@ class SiteSpider(NewsSpider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         sitemap = parse_sitemap(response.body, max_bytes=self.sitemap_max_bytes)
         self.count("discovery/sitemaps")
+        self._refused_entries(response.url, sitemap.refused, sitemap.refused_example)
         if sitemap.kind == "sitemapindex":
             for link in sitemap.links:
                 if self.since is not None and link.lastmod is not None and link.lastmod < self.since:
                     self.count("discovery/sitemaps_skipped_since")
                     continue
-                yield self._sitemap_request(link.url)
+                request = self._sitemap_request(link.url)
+                if request is not None:
+                    yield request
         elif sitemap.kind in ("urlset", "text"):
             for link in sitemap.links:
                 self.offer(link.url, link.lastmod, "sitemap")
@@ -228,6 +263,7 @@ class SiteSpider(NewsSpider):
     def parse_feed(self, response: Response) -> None:
         feed = parse_feed(response.body, self.origin_url_of(response.url, response.meta))
         self.count("discovery/feeds")
+        self._refused_entries(response.url, feed.refused, feed.refused_example)
         if feed.kind == "unknown":
             self.count("discovery/failed")
             self.logger.error("%s is not an RSS or Atom feed (Content-Type %s)", response.url, _content_type(response))
@@ -256,7 +292,9 @@ class SiteSpider(NewsSpider):
             self.logger.info("Listing page %s is page %d, the profile's max_pages", response.url, page)
         elif listing.next_page:
             next_origin = self.origin_url_of(listing.next_page, response.meta)
-            yield self._discovery_request(next_origin, self.parse_listing, page=page + 1)
+            request = self._discovery_request(next_origin, self.parse_listing, page=page + 1)
+            if request is not None:
+                yield request
 
     def offer(self, url: str, lastmod: datetime | None, source: str) -> None:
         """Add a discovered URL to the candidates, keeping the newest date any source gave.
@@ -265,6 +303,8 @@ class SiteSpider(NewsSpider):
         dates before `since` is skipped even when a listing also links it (listings give no dates).
         """
         key = self.key_of(self.origin_url_of(url, {}))
+        if not self._http(key, f"{source} link"):
+            return
         if not self.site.is_article_url(key):
             self.count("discovery/not_article")
             return
@@ -290,8 +330,29 @@ class SiteSpider(NewsSpider):
 
     # ------------------------------------------------------------------ phase 2: articles
 
+    def _add_unfinished(self) -> None:
+        """Articles of this site whose last write was cut short (killed run, disk error) are fetched
+        even when discovery no longer lists them: their post may be on disk with no run feed listing
+        it yet. Dead links are left alone (they would be fetched again every run)."""
+        if self._store is None:
+            return
+        added = 0
+        for url in self._store.unfinished():
+            if url in self._candidates or not self.site.owns(url) or self.memory.dead_since(url) is not None:
+                continue
+            self._candidates[url] = None
+            added += 1
+        if added:
+            self.count("discovery/unfinished_unlisted", added)
+            self.logger.info("%d unfinished article(s) that discovery did not list are fetched again", added)
+
     def _on_idle(self, spider: Spider) -> None:
-        if spider is not self or not self._candidates:
+        if spider is not self:
+            return
+        if not self._discovery_done:
+            self._discovery_done = True
+            self._add_unfinished()
+        if not self._candidates:
             return
         # Scrapy's default queues are last-in first-out: enqueuing the oldest first fetches the newest first.
         batch = sorted(self._candidates.items(), key=_newest_first, reverse=True)
