@@ -15,11 +15,17 @@ What "the state store agrees with the posts" means here, precisely:
   pending rename points the record at a file not written yet, or a new record has no content_hash
   yet (the store hears of a file before it is written). Temporary files are dot files (Jekyll
   ignores them) and a run that got as far as writing removes those of runs killed before it.
+
+And what "the feeds lose nothing" means (at-least-once delivery): once a run completes, every line of
+every feed in OUTPUT_DIR/_feeds is whole JSON (a killed run's torn last line is cut), and for every
+post file the union of all feeds has a line with its origin_url, file and the SHA-256 of its final
+version. A post may be listed twice (a run killed after its line, before its store record), never not.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import re
@@ -268,6 +274,25 @@ def assert_consistent_after_kill(output: Path) -> None:
         assert name.startswith(TEMP_PREFIX), f"unexpected dot file {name}"
 
 
+def feed_entries(output: Path) -> list[dict[str, Any]]:
+    """Every line of every run feed of the folder, oldest feed first; each must be whole JSON."""
+    entries = []
+    for path in sorted((output / "_feeds").glob("*.jsonl")) if (output / "_feeds").is_dir() else []:
+        data = path.read_bytes()
+        assert not data or data.endswith(b"\n"), f"{path.name}: torn last line"
+        entries.extend(json.loads(line) for line in data.decode("utf-8").splitlines())
+    return entries
+
+
+def assert_feeds_list_every_post(output: Path, posts: dict[str, PostFile]) -> list[dict[str, Any]]:
+    """The union of the feeds lists the final version of every post (see the module docstring)."""
+    entries = feed_entries(output)
+    listed = {(entry["origin_url"], entry["file"], entry["content_hash"]) for entry in entries}
+    missing = sorted(file for file, post in posts.items() if (post.origin_url, file, post.sha256) not in listed)
+    assert missing == [], f"{len(missing)} post(s) in no feed: {missing[:5]}"
+    return entries
+
+
 def snapshot(output: Path) -> dict[str, int]:
     folder = output / "_posts"
     return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} if folder.is_dir() else {}
@@ -342,44 +367,88 @@ def test_sigkill_at_random_moments_loses_nothing(make_bench, tmp_path):
     assert final == expected, f"seed {seed}"
     for file in expected:
         assert (out / file).read_bytes() == (reference / file).read_bytes(), file
+    assert_feeds_list_every_post(reference, expected)
+    assert_feeds_list_every_post(out, final)
     assert mid_write >= 3, f"seed {seed}: only {mid_write} of the kills hit a run while it wrote posts"
 
 
 # ---------------------------------------------------------------------------- SIGKILL at exact moments
 
 KILL_SHIM = '''
-"""Test shim: SIGKILL this process right after the Nth temporary post file is created, or right after
-the Nth post file is moved into place, under N2J_KILL_DIR (N2J_KILL_AT is "open:N" or "replace:N")."""
+"""Test shim: SIGKILL this process at the Nth operation of one kind (N2J_KILL_AT is "kind:N"):
+open: right after a temporary post file is created under N2J_KILL_DIR; replace: right after a post
+file is moved into place there; write: right before a line is written to a run feed under
+N2J_FEED_DIR; fsync: right after a feed line is fsynced there."""
 import os
 import signal
 
 _ROOT = os.path.realpath(os.environ["N2J_KILL_DIR"]) + os.sep
+_FEEDS = os.path.realpath(os.environ["N2J_FEED_DIR"]) + os.sep
 _WHEN, _N = os.environ["N2J_KILL_AT"].split(":")
 _seen = 0
+_feed_fds = set()
+_real = {name: getattr(os, name) for name in ("open", "replace", "write", "fsync", "close")}
 
 
-def _count(path):
+def _under(path, root):
+    return os.path.realpath(os.fspath(path)).startswith(root)
+
+
+def _tick(when):
     global _seen
-    if os.path.realpath(os.fspath(path)).startswith(_ROOT):
+    if when == _WHEN:
         _seen += 1
         if _seen == int(_N):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _wrap(name):
-    real = getattr(os, name)
-
-    def wrapped(*args, **kwargs):
-        result = real(*args, **kwargs)
-        if name == _WHEN:
-            _count(args[0] if name == "open" else args[1])
-        return result
-    return wrapped
+def _open(path, flags, *args, **kwargs):
+    fd = _real["open"](path, flags, *args, **kwargs)
+    if _under(path, _ROOT):
+        _tick("open")
+    if flags & os.O_APPEND and _under(path, _FEEDS):
+        _feed_fds.add(fd)
+    return fd
 
 
-os.open = _wrap("open")
-os.replace = _wrap("replace")
+def _replace(src, dst, *args, **kwargs):
+    result = _real["replace"](src, dst, *args, **kwargs)
+    if _under(dst, _ROOT):
+        _tick("replace")
+    return result
+
+
+def _write(fd, data):
+    if fd in _feed_fds:
+        _tick("write")
+    return _real["write"](fd, data)
+
+
+def _fsync(fd):
+    result = _real["fsync"](fd)
+    if fd in _feed_fds:
+        _tick("fsync")
+    return result
+
+
+def _close(fd):
+    _feed_fds.discard(fd)
+    return _real["close"](fd)
+
+
+os.open, os.replace, os.write, os.fsync, os.close = _open, _replace, _write, _fsync, _close
 '''
+
+
+def run_killed(bench: Bench, out: Path, tmp_path: Path, kill_at: str) -> None:
+    """One crawl with the kill shim, which must have killed it."""
+    shim = tmp_path / "shim"
+    shim.mkdir(exist_ok=True)
+    (shim / "sitecustomize.py").write_text(KILL_SHIM, encoding="utf-8")
+    env = {"PYTHONPATH": f"{shim}{os.pathsep}{ROOT}", "N2J_KILL_DIR": str(out / "_posts"),
+           "N2J_FEED_DIR": str(out / "_feeds"), "N2J_KILL_AT": kill_at}
+    killed = run_scrapy(*bench.args(out), env=env)
+    assert killed.returncode == -signal.SIGKILL, killed.output[-3000:]
 
 
 @pytest.mark.parametrize(("case", "kill_at"), [
@@ -394,12 +463,7 @@ def test_a_kill_at_an_exact_moment_of_a_write_is_repaired_by_the_next_run(make_b
     if case == "renamed":
         bench.crawl(out)
         bench.site.version = 1
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "sitecustomize.py").write_text(KILL_SHIM, encoding="utf-8")
-    env = {"PYTHONPATH": f"{shim}{os.pathsep}{ROOT}", "N2J_KILL_DIR": str(out / "_posts"), "N2J_KILL_AT": kill_at}
-    killed = run_scrapy(*bench.args(out), env=env)
-    assert killed.returncode == -signal.SIGKILL, killed.output[-3000:]
+    run_killed(bench, out, tmp_path, kill_at)
     assert_consistent_after_kill(out)
     records, pending = read_state(out)
     if kill_at.startswith("open"):
@@ -414,6 +478,52 @@ def test_a_kill_at_an_exact_moment_of_a_write_is_repaired_by_the_next_run(make_b
     reference = tmp_path / "reference"
     bench.crawl(reference)
     assert assert_agrees(out) == assert_agrees(reference)
+    assert_feeds_list_every_post(out, read_posts(out))
+
+
+@pytest.mark.parametrize(("case", "kill_at", "listed_twice"), [
+    ("new", "write:3", 0),  # the third new post is in place, its feed line about to be written
+    ("new", "fsync:3", 1),  # the third line is on disk, the store not yet told: a later feed repeats it
+    ("updated", "write:3", 0),  # the same for a post updated in place
+    ("renamed", "write:3", 0),  # and for a renamed one (its old file already gone)
+])
+def test_a_kill_between_a_post_and_its_feed_line_loses_no_feed_entry(make_bench, tmp_path, case, kill_at,
+                                                                       listed_twice):
+    bench = make_bench(SMALL, titles=case == "renamed", texts=case == "updated", share=1)
+    out = tmp_path / "out"
+    if case != "new":
+        bench.crawl(out)
+        bench.site.version = 1
+    before = feed_entries(out)
+    run_killed(bench, out, tmp_path, kill_at)
+    assert_consistent_after_kill(out)
+    killed_lines = feed_entries(out)[len(before):]
+    assert len(killed_lines) == (3 if kill_at.startswith("fsync") else 2)
+    records, pending = read_state(out)
+    assert pending == []
+    unfinished = [url for url, record in records.items() if record.content_hash is None]
+    assert len(unfinished) == 1
+    posts = read_posts(out)
+    [post] = [p for p in posts.values() if p.origin_url == unfinished[0]]  # in place, in its final version
+    listed = {(entry["origin_url"], entry["content_hash"]) for entry in killed_lines}
+    assert ((post.origin_url, post.sha256) in listed) is bool(listed_twice)
+
+    bench.crawl(out)
+    assert last_stats(out)["stats"]["discovery/fetch/unfinished"] == 1
+    final = assert_agrees(out)
+    entries = assert_feeds_list_every_post(out, final)
+    next_lines = entries[len(before) + len(killed_lines):]
+    assert len(next_lines) == SMALL - len(killed_lines) + listed_twice
+    assert sum(entry["origin_url"] == post.origin_url for entry in next_lines) == 1
+    expected_status = "new" if case == "new" else "updated"
+    assert {entry["status"] for entry in killed_lines + next_lines} == {expected_status}
+    lines = [(entry["origin_url"], entry["content_hash"]) for entry in entries]
+    assert len(lines) - len(set(lines)) == listed_twice
+    reference = tmp_path / "reference"
+    for version in range(bench.site.version + 1):
+        bench.site.version = version
+        bench.crawl(reference)
+    assert final == assert_agrees(reference)
 
 
 # ---------------------------------------------------------------------------- a disk that refuses writes
