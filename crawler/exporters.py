@@ -186,6 +186,8 @@ FEED_FIELDS = (
 )
 """The keys of a feed line, in order."""
 FEED_SUFFIX = ".jsonl"
+OPEN_SUFFIX = ".open"
+_MARKER_RE = re.compile(rf"^\.(.+{re.escape(FEED_SUFFIX)})\.\d+-[0-9a-f]+{re.escape(OPEN_SUFFIX)}$")
 _TAIL_CHUNK = 64 * 1024
 _ENCODER = ScrapyJSONEncoder(ensure_ascii=False)
 
@@ -225,6 +227,12 @@ def _lock(fd: int, *, exclusive: bool) -> bool:
     return True
 
 
+def _open_marker(feed: Path) -> Path:
+    """`.<feed name>.<pid>-<random>.open`: exists from the feed's creation until its writer closes it, so
+    only the feeds of killed runs are checked for a torn last line (not every feed ever written)."""
+    return feed.with_name(f".{feed.name}.{os.getpid()}-{secrets.token_hex(4)}{OPEN_SUFFIX}")
+
+
 class RunFeed:
     """The JSON Lines feed of one run: one line per post written (new or updated), in the order written.
 
@@ -234,8 +242,9 @@ class RunFeed:
     fetches it and lists it again: every post written is in some run's feed, at least once (a kill
     after the line but before the store heard of it repeats the line in a later feed).
 
-    The file is created on the first line (a run that writes nothing leaves none) and held under a
-    shared `flock` while open, so `repair_feeds` of another run never touches it.
+    The file is created on the first line (a run that writes nothing leaves none), with an `.open`
+    marker beside it until `close()`, and held under a shared `flock` while open, so `repair_feeds`
+    of a later run looks at the feeds of killed runs only and never at one a live run writes.
     """
 
     def __init__(self, folder: str | Path, name: str) -> None:
@@ -243,6 +252,7 @@ class RunFeed:
         self.path = self.folder / name
         self.lines = 0
         self._fd: int | None = None
+        self._marker = _open_marker(self.path)
 
     def append(self, item: Any) -> None:
         """Write the item's line and fsync it; OSError when the disk refuses (nothing of the line stays)."""
@@ -261,6 +271,7 @@ class RunFeed:
     def _open(self) -> int:
         if self._fd is None:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self._marker.touch()
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
             try:
                 _lock(fd, exclusive=False)
@@ -276,6 +287,8 @@ class RunFeed:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+            with contextlib.suppress(OSError):
+                self._marker.unlink()
 
 
 def _cut_torn_tail(fd: int, size: int) -> int:
@@ -294,33 +307,44 @@ def _cut_torn_tail(fd: int, size: int) -> int:
     return size - end
 
 
+def _repair_feed(path: Path) -> bool | None:
+    """Cut a killed run's torn last line from one feed: True when cut, False when whole, None when a live
+    run holds the file."""
+    try:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return False  # killed before its first line
+    try:
+        if not _lock(fd, exclusive=True):
+            return None
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return False
+        cut = _cut_torn_tail(fd, size)
+    finally:
+        os.close(fd)
+    logger.warning("Removed the incomplete last line (%d bytes) an interrupted run left in %s", cut, path)
+    return True
+
+
 def repair_feeds(folder: str | Path) -> int:
-    """Cut the incomplete last line a run killed mid-write left in a feed of `folder` (files another live
-    run holds are left alone). Returns how many feeds were repaired."""
+    """Cut the incomplete last line a killed run left in its feed in `folder`: only feeds whose run never
+    closed them (an `.open` marker remains) and no live run holds. Returns how many were cut."""
     folder = Path(folder)
-    if not folder.is_dir():
+    try:
+        markers = {entry.name: match.group(1) for entry in os.scandir(folder)
+                   if (match := _MARKER_RE.match(entry.name))}
+    except (FileNotFoundError, NotADirectoryError):
         return 0
     repaired = 0
-    for path in sorted(folder.glob("*" + FEED_SUFFIX)):
-        if path.name.startswith(".") or not path.is_file():
-            continue
+    for name, feed in sorted(markers.items()):
+        marker = folder / name
         try:
-            fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
+            state = _repair_feed(folder / feed)
+            if state is None:
+                continue  # a live run's feed: its marker stays
+            repaired += int(state)
+            marker.unlink(missing_ok=True)
         except OSError as exc:
-            logger.warning("Cannot check the feed %s: %s", path, exc.strerror or exc)
-            continue
-        try:
-            size = os.fstat(fd).st_size
-            if size == 0 or os.pread(fd, 1, size - 1) == b"\n" or not _lock(fd, exclusive=True):
-                continue
-            size = os.fstat(fd).st_size  # as it is now that nobody writes it
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                cut = _cut_torn_tail(fd, size)
-                repaired += 1
-                logger.warning("Removed the incomplete last line (%d bytes) an interrupted run left in %s",
-                               cut, path)
-        except OSError as exc:
-            logger.warning("Cannot repair the feed %s: %s", path, exc.strerror or exc)
-        finally:
-            os.close(fd)
+            logger.warning("Cannot repair the feed of %s: %s", marker, exc.strerror or exc)
     return repaired

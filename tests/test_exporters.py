@@ -228,6 +228,8 @@ def test_the_run_feed_is_created_on_the_first_line_and_appends(tmp_path):
     first, second = article(status="new"), article(status="updated", title="Second")
     feed.append(first)
     assert feed.path.read_bytes() == feed_line(first)  # on disk as soon as append returns
+    assert sorted(p.name for p in folder.iterdir()) == [feed._marker.name, feed.path.name]
+    assert re.fullmatch(rf"\.{re.escape(feed.path.name)}\.{os.getpid()}-[0-9a-f]{{8}}\.open", feed._marker.name)
     feed.append(second)
     again = RunFeed(folder, feed.path.name)  # a run started in the same second: appends, never replaces,
     again.append(first)  # and two writers share the file's lock
@@ -235,6 +237,7 @@ def test_the_run_feed_is_created_on_the_first_line_and_appends(tmp_path):
     feed.close()
     assert feed.path.read_bytes() == feed_line(first) + feed_line(second) + feed_line(first)
     assert (feed.lines, again.lines) == (2, 1)
+    assert [p.name for p in folder.iterdir()] == [feed.path.name]  # closed: no marker left
 
 
 def test_a_feed_line_the_disk_refuses_leaves_no_torn_line(tmp_path, monkeypatch):
@@ -256,22 +259,26 @@ def test_a_feed_line_the_disk_refuses_leaves_no_torn_line(tmp_path, monkeypatch)
     assert feed.path.read_bytes() == before and feed.lines == 1
 
 
-def test_repair_cuts_the_torn_last_line_of_a_killed_run_only(tmp_path, caplog):
+def killed_feed(folder: Path, name: str, data: bytes) -> Path:
+    """A feed as a killed run leaves it: its `.open` marker still beside it."""
+    path = folder / name
+    path.write_bytes(data)
+    (folder / f".{name}.4242-0a1b2c3d.open").touch()
+    return path
+
+
+def test_repair_cuts_the_torn_last_line_of_killed_runs_only(tmp_path, caplog):
     folder = tmp_path / "_feeds"
     folder.mkdir()
     line = feed_line(article(status="new"))
-    torn = folder / "site-a.jsonl"
-    torn.write_bytes(line + line[:40])
-    only_torn = folder / "site-b.jsonl"
-    only_torn.write_bytes(line[:-1])  # killed before its first newline
-    whole = folder / "site-c.jsonl"
-    whole.write_bytes(line + line)
+    torn = killed_feed(folder, "site-a.jsonl", line + line[:40])
+    only_torn = killed_feed(folder, "site-b.jsonl", line[:-1])  # killed before its first newline
+    whole = killed_feed(folder, "site-c.jsonl", line + line)  # killed between two lines
     os.utime(whole, (0, 0))
-    empty = folder / "site-d.jsonl"
-    empty.touch()
-    other = folder / "notes.txt"
-    other.write_bytes(b"no newline")
-    live = RunFeed(folder, "site-e.jsonl")  # a run still writing: its half-written line is not a torn one
+    closed = folder / "site-d.jsonl"  # no marker: not a feed a killed run left; never touched
+    closed.write_bytes(line[:-1])
+    (folder / ".site-e.jsonl.4243-0a1b2c3d.open").touch()  # killed before its first line was written
+    live = RunFeed(folder, "site-f.jsonl")  # a run still writing: its half-written line is not a torn one
     live.append(article(status="new"))
     with live.path.open("ab") as fh:
         fh.write(line[:30])
@@ -280,13 +287,17 @@ def test_repair_cuts_the_torn_last_line_of_a_killed_run_only(tmp_path, caplog):
     assert torn.read_bytes() == line
     assert only_torn.read_bytes() == b""
     assert whole.read_bytes() == line + line and whole.stat().st_mtime == 0
-    assert empty.read_bytes() == b"" and other.read_bytes() == b"no newline"
+    assert closed.read_bytes() == line[:-1]
     assert live.path.read_bytes() == line + line[:30]
-    live.close()
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == [live._marker.name]
     assert [r.levelname for r in caplog.records if "incomplete last line" in r.getMessage()] == ["WARNING"] * 2
-    assert repair_feeds(folder) == 1  # the live run is gone now
+
+    os.close(live._fd)  # the live run is killed: its lock goes, its marker stays
+    live._fd = None
+    assert repair_feeds(folder) == 1
     assert live.path.read_bytes() == line
-    assert repair_feeds(tmp_path / "missing") == 0
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+    assert repair_feeds(folder) == 0 and repair_feeds(tmp_path / "missing") == 0
 
 
 SPIDER = '''
