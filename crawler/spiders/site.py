@@ -6,6 +6,8 @@ newest date any source reported. When discovery is done (the spider goes idle), 
 checked against the article store: new articles and articles whose reported date is newer than
 the stored one are fetched; everything else costs nothing. Collecting first means an article that a
 feed and a sitemap both list is judged by its newest date, so an unchanged site is not re-fetched.
+Articles whose last write was cut short (no content hash in the store) are fetched whether or not
+discovery lists them, so every post written reaches some run's feed. Only http(s) URLs are fetched.
 
 The loader (crawler.spiderloader) makes one subclass per profile, with `name` and `profile` set.
 """
@@ -38,10 +40,10 @@ if TYPE_CHECKING:
     from crawler.profiles import SiteProfile
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
 REFUSED_STAT = "discovery/refused_not_http"
 _REFUSED_WARNINGS = 10
 """Warnings per run about discovered URLs that are not http(s); the rest go to DEBUG (all are counted)."""
-_FALSE = {"0", "false", "no", "off", ""}
 
 
 def parse_since(value: str | None, profile: SiteProfile) -> datetime | None:
