@@ -131,12 +131,12 @@ def local_name(tag: object) -> str:
 
 def text_of(element: lxml.etree._Element) -> str:
     """The element's text content with surrounding whitespace removed."""
-    return "".join(element.itertext()).strip()
+    return "".join(str(part) for part in element.itertext()).strip()
 
 
 def release(element: lxml.etree._Element) -> None:
     """Free a finished element and the siblings before it (iterparse keeps them otherwise)."""
-    element.clear(keep_tail=False)
+    element.clear(keep_tail=False)  # type: ignore[call-arg]  # lxml-stubs lag lxml 4.4+
     parent = element.getparent()
     if parent is not None:
         while element.getprevious() is not None:

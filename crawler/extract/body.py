@@ -8,7 +8,7 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -61,7 +61,7 @@ def _selector(css: str) -> CSSSelector:
 def select(root: lxml.html.HtmlElement, css: str) -> list[lxml.html.HtmlElement]:
     """Elements matching a CSS selector (compiled once per selector)."""
     try:
-        return list(_selector(css)(root))
+        return cast("list[lxml.html.HtmlElement]", _selector(css)(root))
     except (lxml.etree.XPathError, ValueError):
         logger.warning("unusable CSS selector %r", css)
         return []
