@@ -226,12 +226,7 @@ def _next_caption_sibling(img: lxml.html.HtmlElement) -> lxml.html.HtmlElement |
 
 
 def _is_inside(el: lxml.html.HtmlElement, ancestor: lxml.html.HtmlElement) -> bool:
-    parent = el.getparent()
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.getparent()
-    return False
+    return any(node is ancestor for node in el.iterancestors())
 
 
 def _remove_with_empty_wrappers(el: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> None:

@@ -411,14 +411,7 @@ def _visible_byline(doc: Document) -> list[str]:
 
 def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
     """True when `el` is inside `anchor` or a sibling of it (one byline split over several elements)."""
-    if el.getparent() is anchor.getparent():
-        return True
-    node = el.getparent()
-    while node is not None:
-        if node is anchor:
-            return True
-        node = node.getparent()
-    return False
+    return el.getparent() is anchor.getparent() or any(node is anchor for node in el.iterancestors())
 
 
 _CREDIT_WORDS = ("作者", "记者", "责编", "责任编辑", "編集", "编辑")
