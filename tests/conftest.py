@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -39,6 +41,36 @@ def replica_page(origin_url: str) -> bytes:
     path = origin_url.removeprefix(ORIGIN)
     route = next(r for r in routes if r["path"] == path)
     return (REPLICA / route["file"]).read_bytes()
+
+
+def fold(text: str) -> str:
+    """Whitespace (NBSP included) folded to single spaces, as a reader sees text."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def reader_text(markdown: str) -> str:
+    """A post body as a reader sees it (tests/fixtures/sites/README.md): Markdown syntax and backslash
+    escapes removed, entities decoded, whitespace folded."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", markdown)  # images
+    text = re.sub(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]\([^)]*\)", r"\1", text)  # links keep their text
+    text = re.sub(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+\.\s|>\s?)", "", text, flags=re.M)  # block markers
+    text = re.sub(r"^\|(?: -{3,} \|)+$", " ", text, flags=re.M)  # table separator rows
+    text = re.sub(r"^\| (.*) \|$", lambda m: re.sub(r"(?<!\\) \| ", " ", m.group(1)), text, flags=re.M)  # rows
+    text = re.sub(r"(?<!\\)\*\*|(?<!\\)\*|(?<!\\)`+", "", text)  # emphasis and code spans
+    text = re.sub(r"\\(.)", r"\1", text)  # backslash escapes
+    return fold(html.unescape(text))
+
+
+def missing_in_order(text: str, needles: list[str]) -> list[str]:
+    """The needles not found in `text` after the end of the previous one found (empty: all in order)."""
+    missing, position = [], 0
+    for needle in needles:
+        found = text.find(fold(needle), position)
+        if found < 0:
+            missing.append(needle)
+        else:
+            position = found + len(fold(needle))
+    return missing
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ One crawl of a URL file covering every special case (seed, old path that redirec
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
 from collections.abc import Iterator
@@ -16,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXPECTED, ORIGIN, REPLICA, SEED_SLUG, ScrapyRun, expected_articles
+from tests.conftest import (
+    EXPECTED,
+    ORIGIN,
+    REPLICA,
+    SEED_SLUG,
+    ScrapyRun,
+    expected_articles,
+    missing_in_order,
+    reader_text,
+)
 from tests.crawl_helpers import DEAD_PATH, OLD_PATH, Post, crawl, last_stats, posts, snapshot, summary_line
 from tests.replay_server import ReplayServer
 
@@ -69,16 +77,6 @@ def batch(tmp_path_factory) -> Iterator[Batch]:
 
 def body_of(post: Post) -> str:
     return post.text.split("\n---\n", 1)[1]
-
-
-def reader_text(markdown: str) -> str:
-    """The post body roughly as a reader sees it (see tests/fixtures/sites/README.md)."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", markdown)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(?<!\\)\*+", "", text)
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!|<>~:$])", r"\1", text)
-    text = html.unescape(text)
-    return " ".join(text.replace("\u00a0", " ").split())
 
 
 def test_the_run_is_healthy_and_counts_what_happened(batch):
@@ -171,11 +169,7 @@ def test_post_matches_the_expected_values(batch, case):
     body = body_of(post)
     assert re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", body) == case["images_in_order"]
     text = reader_text(body)
-    position = 0
-    for phrase in case["must_contain_in_order"]:
-        found = text.find(" ".join(phrase.replace("\u00a0", " ").split()), position)
-        assert found >= 0, f"{case['slug']}: missing or out of order: {phrase!r}"
-        position = found + 1
+    assert missing_in_order(text, case["must_contain_in_order"]) == [], f"{case['slug']}: missing or out of order"
     for chrome in case["must_not_contain"]:
         assert chrome not in text, f"{case['slug']}: page chrome in the post: {chrome!r}"
 

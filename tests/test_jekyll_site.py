@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from crawler.extract.markdown import escape_markdown
 from crawler.items import Article
 from crawler.posts import make_code, post_filename, render_post, with_suffix
-from tests.conftest import REPLICA, ROOT, expected_articles, run_scrapy
+from tests.conftest import REPLICA, ROOT, expected_articles, fold, missing_in_order, run_scrapy
 from tests.replay_server import ReplayServer
 from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env, skeleton_files
 
@@ -38,23 +38,6 @@ ASCII_SPACE = " \t\n\v\f\r\0"
 URL_ATTRIBUTES = ("href", "src", "action", "formaction", "srcset", "data", "poster", "xlink:href")
 ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "frame", "frameset", "applet", "base", "form")
 BAD_SCHEMES = re.compile(r"^\s*(javascript|vbscript|data\s*:\s*text/html)", re.IGNORECASE)
-
-
-def fold(text: str) -> str:
-    """Whitespace (NBSP included) folded to single spaces, as a reader sees text."""
-    return " ".join(text.replace("\u00a0", " ").split())
-
-
-def find_in_order(text: str, needles: list[str]) -> list[str]:
-    """The needles not found in `text` after the end of the previous one (empty list: all in order)."""
-    missing, pos = [], 0
-    for needle in needles:
-        at = text.find(fold(needle), pos)
-        if at < 0:
-            missing.append(needle)
-        else:
-            pos = at + len(fold(needle))
-    return missing
 
 
 @dataclass
@@ -585,7 +568,7 @@ def test_crawled_site_pages_show_images_and_text_in_order(
         assert page.article.xpath(".//img/@src") == article["images_in_order"], slug
         if article["image"] is not None:
             assert page.article.xpath(".//img/@src")[0] == article["image"], slug
-        assert find_in_order(page.article_text, article["must_contain_in_order"]) == [], slug
+        assert missing_in_order(page.article_text, article["must_contain_in_order"]) == [], slug
         leaked = [chrome for chrome in article["must_not_contain"] if fold(chrome) in page.article_text]
         assert leaked == [], slug
 
@@ -802,6 +785,6 @@ def test_hostile_values_build_and_show_literally(jekyll: str, posts: list[Values
                 assert page.meta("description") == SITE_DESCRIPTION
             assert page.authors == ([fold(", ".join(values.authors))] if values.authors else [])
             text = page.article_text
-            assert find_in_order(text, [title, fold(values.caption), fold(values.paragraph)]) == []
+            assert missing_in_order(text, [title, fold(values.caption), fold(values.paragraph)]) == []
             category = values.category.strip(ASCII_SPACE)
             assert listed[page.url] == (fold(category) if category else "Other", title)
