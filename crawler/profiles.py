@@ -367,6 +367,17 @@ def load_profiles(directory: Path = SITES_DIR) -> dict[str, SiteProfile]:
     return {p.id: p for p in (load_profile(path) for path in sorted(directory.glob("*.yaml")))}
 
 
+def sites_dir(settings: Mapping[str, Any]) -> Path:
+    """The profile folder the SITES_DIR setting names; the profiles shipped in crawler/sites/ when empty."""
+    configured = settings.get("SITES_DIR")
+    return Path(configured) if configured else SITES_DIR
+
+
+def configured_profiles(settings: Mapping[str, Any]) -> dict[str, SiteProfile]:
+    """The profiles of the SITES_DIR setting (any mapping with .get, such as Scrapy's settings)."""
+    return load_profiles(sites_dir(settings))
+
+
 def profile_for_url(url: str, profiles: Mapping[str, SiteProfile]) -> SiteProfile | None:
     """The profile whose domains own the URL, or None (generic extraction)."""
     return next((p for p in profiles.values() if p.owns(url)), None)

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Self
 
 from scrapy.spiderloader import SpiderLoader
 
-from crawler.profiles import SiteProfile, load_profiles
-from crawler.spiders.base import sites_dir
+from crawler.profiles import SiteProfile, load_profiles, sites_dir
 from crawler.spiders.site import SiteSpider
 
 if TYPE_CHECKING:

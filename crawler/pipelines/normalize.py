@@ -12,9 +12,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from itemadapter import ItemAdapter
 
 from crawler.extract.urls import strip_tracking
-from crawler.pipelines import site_profiles
 from crawler.posts.summary import fallback_description
-from crawler.profiles import SiteProfile, profile_for_url
+from crawler.profiles import SiteProfile, configured_profiles, profile_for_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -101,7 +100,7 @@ class NormalizePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
-        return cls(crawler, site_profiles(crawler.settings))
+        return cls(crawler, configured_profiles(crawler.settings))
 
     def profile_for(self, adapter: ItemAdapter) -> SiteProfile | None:
         site = adapter.get("site")

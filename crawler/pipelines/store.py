@@ -24,11 +24,11 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.exporters import FEED_DIR, JekyllPostExporter, RunFeed, as_article, feed_file_name, repair_feeds
-from crawler.pipelines import site_profiles
 from crawler.posts.code import make_code
 from crawler.posts.filename import post_filename, with_suffix
 from crawler.posts.frontmatter import OPTIONAL_FIELDS, parse_front_matter
 from crawler.posts.render import content_hash
+from crawler.profiles import configured_profiles
 from crawler.state import Record, StateError, StateStore, open_state
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler, site_profiles(crawler.settings))
+        return cls(crawler, configured_profiles(crawler.settings))
 
     @property
     def store(self) -> StateStore:

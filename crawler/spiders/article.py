@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.discovery.urllist import UrlList, parse_url_list
-from crawler.profiles import SiteProfile, load_profiles, profile_for_url
-from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url, origin_root, sites_dir
+from crawler.profiles import SiteProfile, configured_profiles, profile_for_url
+from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url, origin_root
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -60,7 +60,7 @@ class ArticleSpider(NewsSpider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.profiles = load_profiles(sites_dir(crawler.settings))
+        spider.profiles = configured_profiles(crawler.settings)
         return spider
 
     def profile_for(self, url: str) -> SiteProfile | None:

@@ -26,7 +26,7 @@ from w3lib.encoding import http_content_type_encoding
 from crawler.discovery.memory import UrlMemory, memory_path
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
-from crawler.profiles import SITES_DIR, SiteProfile
+from crawler.profiles import SiteProfile
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -62,12 +62,6 @@ def check_base_url(value: str | None) -> str | None:
             f"base_url must be an http(s) URL such as http://127.0.0.1:8000, got {value!r}"
         )
     return value.strip().rstrip("/")
-
-
-def sites_dir(settings: Mapping[str, Any]) -> Path:
-    """The profile folder: the SITES_DIR setting, else the profiles shipped in crawler/sites."""
-    configured = settings.get("SITES_DIR")
-    return Path(configured) if configured else SITES_DIR
 
 
 def header_charset(response: Response) -> str | None:
