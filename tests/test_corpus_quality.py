@@ -121,7 +121,29 @@ PAGES: list[tuple[str, str, list[str], str]] = [
      "JSON-LD articleBody repeats itself and must not replace the page text"),
     ("fundus-dev", "jp-NikkanGeadai_2025_01_31", [], "Japanese article"),
     ("fundus-dev", "ch-NZZ_2024_07_18", [], "live ticker with nine authors"),
+    ("fundus-dev", "es-ABC_2025_01_13",
+     ["Detenida una madre por dejar encerrada a su hija desde que nació en un cajón"],
+     "standfirst set as a heading, next to a linked teaser heading for another article"),
+    ("fundus-dev", "lu-LuxemburgerWort_2026_07_12",
+     ["Newsletter: Sport inside", "Jeden Montag die Topstorys der Woche aus der Sportredaktion"],
+     "newsletter box built around a subscribe button, not a form"),
+    ("fundus-dev", "uk-Metro_2024_07_17",
+     ["Follow Metro.co.uk on Twitter and Facebook for the latest news updates", "For more stories like this"],
+     "follow-us and more-stories lines after the article"),
 ]
+
+
+def test_gallery_captions_appear_once_without_their_controls() -> None:
+    """A gallery repeats its caption (full, shortened behind '... more', again in the controls) and its
+    credit: the post shows each once, without the toggles."""
+    page_id = "ecb46e3e489d2aac92b2563112e1801077b4219a6db9751f18e228bcaf457802"
+    body = article_for("aeb-dev", page_id)[2]
+    caption = ("New York Islanders' Brock Nelson (29) puts the game-winning overtime goal behind Pittsburgh "
+               "Penguins goaltender Matt Murray (30)")
+    assert count(body, caption) == 1
+    assert count(body, "Gene J. Puskar") == 2  # the caption's own "(AP Photo/...)" and the credit line
+    assert not contains(body, "The Islanders more") and not contains(body, "Gene J. Puskar less")
+    assert not contains(body, "Caption")
 
 
 @pytest.mark.parametrize(("corpus_name", "page_id", "chrome", "about"), PAGES, ids=[p[1][:24] for p in PAGES])

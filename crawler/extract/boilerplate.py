@@ -121,6 +121,8 @@ _BOILERPLATE_PHRASES = frozenset({
     "teilen", "teilen und weiterempfehlen", "artikel teilen", "compartir", "partager", "condividi", "dela",
     "don t miss", "must read", "editor s picks", "recommended reading", "in other news", "more stories",
     "more news", "mehr news", "top news", "más noticias", "related video", "related videos", "video player",
+    "caption", "captions", "hide caption", "show caption", "toggle caption", "expand", "collapse", "show more",
+    "show less", "back to gallery", "view gallery", "open gallery", "fullscreen", "full screen",
 })
 _FOLD_RE = re.compile(r"[\W_]+")
 
@@ -211,13 +213,19 @@ _NOTICE_RE = re.compile(
     # newsletter and news-tip calls to action
     r"|\bsign(?:ing)? up (?:for|to) (?:our|the) (?:free )?(?:[\w'’-]+ ){0,3}newsletters?\b"
     r"|\b(?:subscribe|sign up) (?:to|for) (?:our|the) (?:free )?(?:[\w'’-]+ ){0,3}newsletters?\b"
-    r"|\bnewsletter abonnieren\b|\b(?:do you have|have you got|got) a (?:story|news tip|tip)\b"
-    r"|\bget in touch with (?:our|the) (?:news ?)?(?:team|desk)\b|\bemail us at\b",
+    r"|\bnewsletter abonnieren\b|\b(?:do you have|have you got|got|if you have) a (?:story|news tip|tip)\b"
+    r"|\bget in touch with (?:our|the) (?:news ?)?(?:team|desk)\b|\bemail us at\b|\bget in touch at \S+@"
+    # calls to follow the site elsewhere
+    r"|\bfollow us on (?:twitter|x|facebook|instagram|tiktok|threads|linkedin|youtube|bluesky)\b"
+    r"|^follow (?!(?:him|her|them|me|you|it|this|that|the advice)\b)(?:us|[\w.'’-]+(?: [\w.'’-]+){0,2})"
+    r" on (?:twitter|x|facebook|instagram|tiktok|threads|linkedin"
+    r"|youtube|whatsapp|telegram|bluesky|google news)\b|\bfor more stories like this\b"
+    r"|\bsign up (?:for|to) (?:our )?(?:daily |breaking news )?(?:push )?(?:alerts|notifications)\b",
     re.I,
 )
 
 
 def is_notice(text: str) -> bool:
     """Whether a short block is a site notice rather than article text: an affiliate disclosure, a paywall
-    or script notice, a newsletter or news-tip call to action."""
+    or script notice, a newsletter, news-tip or follow-us call to action."""
     return len(text) <= 300 and bool(_NOTICE_RE.search(text))

@@ -30,10 +30,20 @@ CAPTION_WORDS = frozenset({"caption", "captions", "credit", "credits", "figcapti
 """Class/id words of caption containers."""
 DUPLICATE_CHARS = 50
 """A caption at least this long that repeats an earlier caption is a gallery duplicate."""
+TRUNCATED_CHARS = 30
+"""A caption at least this long that begins another caption is its shortened copy."""
+MORE_TOGGLE_RE = re.compile(r"(?:\.{2,}|…)?\s*(?:(?:show|read|see) )?(?:more|mehr|más|plus)", re.I)
+"""The whole text of the toggle that expands a shortened caption."""
+CAPTION_CONTROL_RE = re.compile(
+    r"(?:(?:image|photo|picture|slide|bild|foto|imagen|diapositiva)\s*)?\d{1,3}\s*(?:of|/|von|de|sur|di|av|van)\s*\d{1,3}"
+    r"|(?:\.{2,}|…)?\s*(?:(?:show|read|see) )?(?:less|weniger|menos|moins)|" + MORE_TOGGLE_RE.pattern, re.I)
+"""The whole text of a caption's slide counter or expand/shorten toggle."""
 REPEAT_MIN_WORDS = 8
 """A block of at least this many words whose words another block of the article holds is a copy..."""
 REPEAT_MAX_WORDS = 80
 """...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
+PARAGRAPH_HEADING_WORDS = 15
+"""A heading this many words long reads as a paragraph (a standfirst set as a heading), never an orphan."""
 DATE_RE = re.compile(
     r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
     r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}|"
@@ -73,7 +83,8 @@ def prune(container: Element, page: Page, headlines: set[str]) -> None:
     _drop_header_furniture(container, page)
     for el in list(container.iter("h1")):
         drop(el)  # the headline: the post renders the title itself
-    _drop_duplicate_captions(container, page)
+    shortened = _drop_caption_controls(container)
+    _drop_duplicate_captions(container, page, shortened)
     _drop_repeated_blocks(container)
     _drop_orphan_headings(container)
 
@@ -156,7 +167,8 @@ def _is_link_list(el: Element, page: Page) -> bool:
 def _drop_header_furniture(container: Element, page: Page) -> None:
     """Remove header furniture before the first paragraph of article text: whatever precedes the
     headline (kickers, breadcrumbs), and short blocks inside a header or naming a date, time or author
-    (datelines, bylines, reading times). Figures and subheadings stay."""
+    (datelines, bylines, reading times), and headings that are one link to another page (teasers).
+    Figures and other subheadings stay."""
     blocks: list[tuple[Element, Block]] = []
     for el in container.iter():
         block = page.blocks.get(el)
@@ -167,6 +179,9 @@ def _drop_header_furniture(container: Element, page: Page) -> None:
         blocks.append((el, block))
     last_h1 = max((i for i, (el, _) in enumerate(blocks) if el.tag == "h1"), default=-1)
     for index, (el, block) in enumerate(blocks):
+        if el.tag in HEADING_TAGS and el.tag != "h1" and el in page.title_links:
+            clear_own_text(el)  # a linked headline above the text: a teaser for another article
+            continue
         if el.tag in HEADING_TAGS or _within(el, _FIGURE_TAGS, container):
             continue
         if index < last_h1 or (block.chars <= 120 and (_within(el, _HEADER_TAGS, container)
@@ -192,17 +207,47 @@ def _within(el: Element, tags: frozenset[str], container: Element) -> bool:
     return el.tag in tags or has_ancestor(el, tags, container)
 
 
-def _drop_duplicate_captions(container: Element, page: Page) -> None:
-    """Remove captions repeating an earlier caption (galleries, slideshow copies)."""
-    seen: set[str] = set()
-    doomed = []
+def _drop_caption_controls(container: Element) -> set[Element]:
+    """Remove the controls of captions and galleries: slide counters ("1 of 4") and the toggles that
+    expand or shorten a caption ("... more", "less"). Return the blocks that held a "more" toggle (the
+    shortened copies of a caption)."""
+    controls = [(el, text) for el in container.iter() if isinstance(el.tag, str) and el.tag not in HEADING_TAGS
+                and len(el) <= 3 and el.find(".//img") is None
+                and CAPTION_CONTROL_RE.fullmatch(text := " ".join(el.text_content().split()))
+                and _is_caption(el, container)]
+    shortened: set[Element] = set()
+    for el, text in controls:
+        block = next((a for a in el.iterancestors() if a.tag in BLOCK_TAGS), None)
+        if block is not None and MORE_TOGGLE_RE.fullmatch(text):
+            shortened.add(block)
+        drop(el)
+    return shortened
+
+
+def _drop_duplicate_captions(container: Element, page: Page, shortened: set[Element]) -> None:
+    """Remove captions repeating another one: shortened copies (the teaser of an expandable caption),
+    copies of a long caption anywhere (galleries, slideshow copies) and copies of any caption before the
+    next image (a credit repeated by the gallery's controls). A credit under each of several images stays."""
+    captions: list[tuple[Element, str]] = []
     for el in container.iter():
-        block = page.blocks.get(el)
-        if block is None or block.chars < DUPLICATE_CHARS or not _is_caption(el, container):
+        if el.tag == "img":
+            captions.append((el, ""))  # an image: a caption after it may repeat one before it
+        elif el in page.blocks and _is_caption(el, container) and (text := fold(_own_text(el))):
+            captions.append((el, text))
+    texts = [text for _, text in captions if text]
+    seen: set[str] = set()
+    seen_since_image: set[str] = set()
+    doomed = []
+    for el, text in captions:
+        if not text:
+            seen_since_image.clear()
             continue
-        if block.text in seen:
+        if (text in seen_since_image or (len(text) >= DUPLICATE_CHARS and text in seen)
+                or ((el in shortened or len(text) >= TRUNCATED_CHARS)
+                    and any(other.startswith(f"{text} ") for other in texts))):
             doomed.append(el)
-        seen.add(block.text)
+        seen.add(text)
+        seen_since_image.add(text)
     for el in doomed:
         clear_own_text(el)
 
@@ -255,14 +300,16 @@ def _own_text(el: Element) -> str:
 
 
 def _drop_orphan_headings(container: Element) -> None:
-    """Remove subheadings that no longer head any content (their section was chrome)."""
+    """Remove subheadings that no longer head any content (their section was chrome); headings as long as
+    a paragraph (standfirsts set as headings) stay."""
     sequence = [el for el in container.iter() if isinstance(el.tag, str) and el.tag in _SEQUENCE_TAGS]
     doomed = []
     for index, el in enumerate(sequence):
         if el.tag not in HEADING_TAGS:
             continue
         following = next((n for n in sequence[index + 1:] if not any(a is el for a in n.iterancestors())), None)
-        if following is None or (following.tag in HEADING_TAGS and following.tag <= el.tag):
+        if (following is None or (following.tag in HEADING_TAGS and following.tag <= el.tag)) \
+                and len(el.text_content().split()) < PARAGRAPH_HEADING_WORDS:
             doomed.append(el)
     for el in doomed:
         drop(el)

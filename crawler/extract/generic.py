@@ -56,6 +56,12 @@ MAX_BYLINE_BOX_CHARS = 200
 _AUTHOR_PATH_RE = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori|journalists?|columnists?|writers?"
                              r"|staff|byline|profiles?)/", re.I)
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
+_SIGNUP_BUTTON_RE = re.compile(
+    r"(?:jetzt |now |gratis |kostenlos |free )?(?:abonnieren|subscribe|sign ?up|register|registrieren|anmelden"
+    r"|s'abonner|s’abonner|s'inscrire|s’inscrire|je m'abonne|suscr[ií]bete|suscribirse|suscribir|iscriviti|abbonati"
+    r"|prenumerera|registrera|abonner|meld deg på|tilmeld|aanmelden|inschrijven|join now)(?: (?:now|jetzt|free|gratis"
+    r"|for free|kostenlos|today))?", re.I)
+"""The whole text of a button that subscribes to a newsletter or offer, signs up or registers."""
 _COMMENT_WORDS = frozenset({"comment", "comments", "disqus"})
 
 
@@ -84,13 +90,22 @@ def find_main_content(doc: Document) -> Element | None:
 
 def _preclean(root: Element, everything: list[Element]) -> list[Element]:
     """Drop comments, processing instructions, junk elements and hidden elements; return the parents
-    of the form controls that were dropped (newsletter, login and comment boxes are built around them)."""
+    of the form controls and signup buttons that were dropped (newsletter, login and comment boxes are
+    built around them)."""
     doomed = [el for el in everything if el is not root and (
         not isinstance(el.tag, str) or el.tag in JUNK_TAGS or _is_hidden(el))]
-    controls = [parent for el in doomed if el.tag in _CONTROL_TAGS and (parent := el.getparent()) is not None]
+    controls = [parent for el in doomed if (el.tag in _CONTROL_TAGS or _is_signup_button(el))
+                and (parent := el.getparent()) is not None]
     for el in doomed:
         drop(el)
     return controls
+
+
+def _is_signup_button(el: Element) -> bool:
+    """A <button> that subscribes, signs up or registers (its box is a newsletter or offer box)."""
+    if el.tag != "button":
+        return False
+    return bool(_SIGNUP_BUTTON_RE.fullmatch(" ".join(el.text_content().split()).rstrip(" .!→›»>")))
 
 
 def _is_hidden(el: Element) -> bool:

@@ -457,3 +457,76 @@ def test_replica_articles_without_a_profile(slug: str, page: bytes, expected: di
         position = at
     for chrome in expected["must_not_contain"]:
         assert chrome not in text, f"{slug}: {chrome!r}"
+
+
+GALLERY_CAPTION = ("Dock workers load bags of milled rice onto a freighter bound for a regional port, "
+                   "on the first day of the new shipping season.")
+
+
+def test_gallery_captions_lose_their_controls_and_copies_but_each_image_keeps_its_credit() -> None:
+    slide = """<li class="gallery-item"><img src="/img/{n}.jpg" alt="">
+      <div class="caption"><span class="count">{n}<span>of</span>2</span>
+        <div class="caption-full">{text}<a class="more-caption"> less</a></div>
+        <div class="caption-truncated">{short}<a class="more-caption"> ... more</a></div>
+        <span class="credit">Photo: Staff photographer</span></div></li>"""
+    short = GALLERY_CAPTION[:60].rsplit(" ", 1)[0]
+    gallery = ('<div class="gallery"><ul>'
+               + slide.format(n=1, text=GALLERY_CAPTION, short=short)
+               + slide.format(n=2, text="Sacks of rice wait in a warehouse near the port.",
+                              short="Sacks of rice wait in a")
+               + '</ul><div class="control-bar"><span class="credit">Photo: Staff photographer</span>'
+               '<div class="caption-remote"><div class="caption-truncated">' + short + "</div></div></div></div>")
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + gallery + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert text.count(GALLERY_CAPTION) == 1
+    assert text.count(short) == 1  # only inside the full caption
+    assert text.count("Sacks of rice wait in a") == 1
+    assert text.count("Photo: Staff photographer") == 2  # one per image; the controls' copy goes
+    for control in ("1of2", "2of2", " less", "... more"):
+        assert control not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_standfirst_set_as_a_heading_stays_and_a_linked_teaser_heading_goes() -> None:
+    standfirst = ("Exporters expect the best year on record as new freight routes cut journey times and "
+                  "buyers in distant markets double their orders")
+    header = (f'<div class="headline-box"><h1>Rice exporters eye new markets as shipments climb</h1>'
+              f'<h2 class="subtitle">{standfirst}</h2><h2 class="subtitle">'
+              f'<a href="/business/fuel-prices-ease">Fuel prices ease for a second straight period</a></h2></div>')
+    found = find(article_page(header + paragraphs()))
+    assert found is not None
+    text = text_of(found)
+    assert standfirst in text
+    assert "Fuel prices ease" not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+@pytest.mark.parametrize("button", ["Jetzt abonnieren", "Subscribe now", "Sign up"])
+def test_a_newsletter_box_around_a_signup_button_goes_but_a_figure_with_a_play_button_stays(button: str) -> None:
+    box = (f'<div class="paper"><h2>Newsletter: Business weekly</h2><p>Every Monday the week\'s top stories '
+           f'from the business desk</p><button><span>{button}</span></button></div>')
+    figure = ('<div class="player"><img src="/img/port.jpg" alt=""><button>Play</button>'
+              '<p class="note">Video: a freighter leaves the port at dawn with a full load of rice.</p></div>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + figure + paragraphs(PARAGRAPHS[2:]) + box))
+    assert found is not None
+    text = text_of(found)
+    assert "Newsletter: Business weekly" not in text and "top stories from the business desk" not in text
+    assert "a freighter leaves the port at dawn" in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+@pytest.mark.parametrize(("line", "notice"), [
+    ("Follow Example.org on Twitter and Facebook for the latest news updates.", True),
+    ("Follow us on Instagram", True),
+    ("Her book is out now. Follow her on Twitter @example. Follow us on Twitter @examplenews or Facebook.", True),
+    ("For more stories like this, check our news page.", True),
+    ("Are protests breaking out in your area? Get in touch at news@example.org", True),
+    ("And if you have a news tip, correction or comment, let us know.", True),
+    ("Follow him on Twitter, the minister told reporters, and you will see what he means.", False),
+    ("Residents were told to follow the advice on Facebook from the council.", False),
+])
+def test_follow_us_and_news_tip_lines_are_notices(line: str, notice: bool) -> None:
+    from crawler.extract.boilerplate import is_notice
+
+    assert is_notice(line) is notice
