@@ -49,6 +49,10 @@ MAX_PROMO_BOX_CHARS = 500
 _SUBSCRIBE_PATH_RE = re.compile(
     r"/(?:[a-z]*abo(?:s|nnement|nnements|nnieren)?|subscribe|subscriptions?|suscripci[oó]n(?:es)?|suscr[ií]bete"
     r"|abbonamenti|abbonamento|abbonati|prenumeration|prenumerera|membership|offers?)(?:[/?#._-]|$)", re.I)
+MAX_TOGGLE_HEADER_CHARS = 150
+"""The clickable header that opens a collapsible box holds at most this much text (a title)..."""
+MAX_COLLAPSIBLE_SHARE = 0.3
+"""...and the box at most this share of the page's article text (it sits beside the text)."""
 MAX_BYLINE_CHARS = 120
 """A line holding a link to an author page is a byline when it is at most this long..."""
 MAX_BYLINE_BOX_CHARS = 200
@@ -80,7 +84,9 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome = _chrome_elements(page, total_good)
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
-    page.chrome.update(_promo_boxes(page))  # pruned, but no weight in the choice: their text is often article-like
+    # Pruned, but no weight in the choice: their text is often article-like.
+    page.chrome.update(_promo_boxes(page))
+    page.chrome.update(_collapsible_boxes(page, total_good))
     if best is not None:
         prune(best, page, declared_headlines(doc))
         best.tail = None
@@ -208,6 +214,24 @@ def _promo_boxes(page: Page) -> set[Element]:
             good = page.raw_good.get(node, 0) if page.chars.get(node, 0) else None
             node = node.getparent()
         if box is not None and page.chars.get(box, 0) > 0:
+            boxes.add(box)
+    return boxes
+
+
+def _collapsible_boxes(page: Page, total_good: float) -> set[Element]:
+    """Boxes that open and close under a clickable header (an element with role=button or aria-expanded
+    first in the box): fact boxes, people boxes and side stories beside the text, never most of it."""
+    boxes: set[Element] = set()
+    for el in page.elements:
+        if el.get("role") != "button" and el.get("aria-expanded") is None:
+            continue
+        box = el.getparent()
+        if box is None or box is page.root or box[0] is not el:
+            continue
+        header_chars = page.chars.get(el, 0)
+        box_chars = page.chars.get(box, 0)
+        if header_chars <= MAX_TOGGLE_HEADER_CHARS and box_chars > header_chars \
+                and page.raw_good.get(box, 0) <= MAX_COLLAPSIBLE_SHARE * total_good:
             boxes.add(box)
     return boxes
 

@@ -530,3 +530,26 @@ def test_follow_us_and_news_tip_lines_are_notices(line: str, notice: bool) -> No
     from crawler.extract.boilerplate import is_notice
 
     assert is_notice(line) is notice
+
+
+def collapsible(title: str, body: str) -> str:
+    return (f'<div class="expandable-box"><div class="expandable-box__header" role="button" tabindex="0">'
+            f'<h2>{title}</h2></div><div class="expandable-box__body">{body}</div></div>')
+
+
+def test_a_collapsible_box_beside_the_text_goes() -> None:
+    box = collapsible("What the trade association does",
+                      "<p>The association represents about two hundred millers and exporters and publishes "
+                      "shipment figures every quarter, together with a price index for milled rice.</p>")
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + box + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert "What the trade association does" not in text and "two hundred millers" not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_an_article_inside_a_collapsible_box_stays() -> None:
+    """A page that folds the whole text under a 'Read the full story' toggle keeps the text."""
+    found = find(article_page(collapsible("Read the full story", paragraphs())))
+    assert found is not None
+    assert all(paragraph in text_of(found) for paragraph in PARAGRAPHS)
