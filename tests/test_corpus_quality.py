@@ -136,6 +136,18 @@ PAGES: list[tuple[str, str, list[str], str]] = [
 ]
 
 
+def test_header_meta_under_a_standfirst_goes() -> None:
+    """A dateline beside a nested reading time and a save-for-later widget, under the standfirst (the
+    truth's author, the publisher's name, rules this page out of PAGES)."""
+    page, _, body = article_for("fundus-dev", "fr-LeMonde_2023_09_01")
+    standfirst = page.truth["body"].split("\n\n")[0]
+    assert contains(body, standfirst)
+    for chrome in ("Publié le 30 août 2023 à 14h52", "Lecture 4 min", "Ajouter à vos sélections",
+                   "Pour ajouter l’article à vos sélections"):
+        assert chrome in html.unescape(page.html.decode("utf-8")), chrome
+        assert not contains(body, chrome), chrome
+
+
 def test_gallery_captions_appear_once_without_their_controls() -> None:
     """A gallery repeats its caption (full, shortened behind '... more', again in the controls) and its
     credit: the post shows each once, without the toggles."""

@@ -45,6 +45,7 @@ _STRONG_WORDS = frozenset({
     "authors", "bio", "print", "follow", "trending", "login", "banner",
     "overlay", "lightbox", "offcanvas", "toc", "disclaimer", "affiliate",
     "infobox", "factbox", "pullquote", "disclosure", "cta", "offscreen", "vh", "whatsapp", "feedback", "toast",
+    "favorite", "favorites", "favourite", "favourites", "bookmark", "bookmarks",
 })
 # Two-word conventions (checked on consecutive words).
 _STRONG_PAIRS = frozenset({
@@ -183,6 +184,21 @@ def is_dateline(text: str) -> bool:
         return False
     rest = _DATE_TOKENS_RE.sub(" ", text)
     return len([w for w in re.split(r"[\W_]+", rest) if w]) <= 1
+
+
+_READING_TIME_RE = re.compile(
+    r"(?:(?:estimated |temps de )?(?:reading time|read time|lecture|lesezeit|lesedauer|tiempo de lectura|lectura"
+    r"|tempo di lettura|lettura|läsningstid|lesetid|leestijd)\W{0,3}(?:ca\.? |approx\.? |env\.? )?\d{1,3}\s*"
+    r"(?:min|mins|minutes?|minuten|minutos|minuti|minuter|minutter)\.?"
+    r"|\d{1,3}\s*(?:-|–)?\s*(?:min|mins|minutes?|minuten|minutos|minuti|minuter|minutter)\.?"
+    r" (?:read|reading time|de lecture|lesezeit|lesedauer|de lectura|di lettura|läsning|lesing|lezen))",
+    re.I,
+)
+
+
+def is_reading_time(text: str) -> bool:
+    """A line that only gives the reading time ("4 min read", "Lecture 4 min.", "Lesezeit: 3 Minuten")."""
+    return len(text) <= 40 and bool(_READING_TIME_RE.fullmatch(" ".join(text.split()).strip(" ·|•")))
 
 
 _BOILERPLATE_LINE_RE = re.compile(

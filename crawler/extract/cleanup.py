@@ -20,6 +20,7 @@ from crawler.extract.boilerplate import (
     is_copyright_notice,
     is_dateline,
     is_notice,
+    is_reading_time,
 )
 from crawler.extract.document import Document
 from crawler.extract.markdown import is_quote_embed
@@ -81,6 +82,7 @@ def prune(container: Element, page: Page, headlines: set[str]) -> None:
     _drop_headline_copies(container, page, headlines)
     _drop_trailing_link_lists(container, page)
     _drop_header_furniture(container, page)
+    _drop_datelines(container, page)
     for el in list(container.iter("h1")):
         drop(el)  # the headline: the post renders the title itself
     shortened = _drop_caption_controls(container)
@@ -187,6 +189,16 @@ def _drop_header_furniture(container: Element, page: Page) -> None:
         if index < last_h1 or (block.chars <= 120 and (_within(el, _HEADER_TAGS, container)
                                                        or _looks_like_furniture(el, block))):
             clear_own_text(el)
+
+
+def _drop_datelines(container: Element, page: Page) -> None:
+    """Remove the own text of blocks that are a date/time stamp or a reading time, wherever they are
+    ("Published 30 August 2023 at 14:52, updated 15:54" next to a nested "4 min read")."""
+    doomed = [el for el in container.iter() if (block := page.blocks.get(el)) is not None
+              and el.tag not in _CELL_TAGS and el.tag not in HEADING_TAGS
+              and (is_dateline(block.text) or is_reading_time(block.text))]
+    for el in doomed:
+        clear_own_text(el)
 
 
 def _is_dateline(el: Element, block: Block, container: Element) -> bool:

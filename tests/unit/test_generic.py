@@ -553,3 +553,30 @@ def test_an_article_inside_a_collapsible_box_stays() -> None:
     found = find(article_page(collapsible("Read the full story", paragraphs())))
     assert found is not None
     assert all(paragraph in text_of(found) for paragraph in PARAGRAPHS)
+
+
+def test_a_dateline_beside_a_reading_time_and_a_save_widget_go_after_the_standfirst() -> None:
+    standfirst = ("Exporters expect the best year on record as new freight routes cut journey times, the trade "
+                  "association said.")
+    meta = ('<section class="meta-row"><span class="stamp">Published on 30 August 2023 at 14:52, '
+            'updated on 30 August 2023 at 15:54</span><p class="reading">4 min read</p></section>'
+            '<div class="catcher__favorite"><span>Add to your selection</span>'
+            '<p>To add the article to your selection, log in to your account first</p></div>')
+    found = find(article_page(f'<p class="standfirst">{standfirst}</p>{meta}' + paragraphs()))
+    assert found is not None
+    text = text_of(found)
+    assert standfirst in text
+    for chrome in ("Published on 30 August", "4 min read", "Add to your selection", "To add the article"):
+        assert chrome not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+@pytest.mark.parametrize(("line", "reading_time"), [
+    ("4 min read", True), ("Lecture 4 min.", True), ("Lesezeit: 3 Minuten", True),
+    ("Reading time: 6 min", True), ("Tiempo de lectura: 3 min", True), ("5 minutes", False),
+    ("He ran the last lap in 4 minutes", False), ("Read the 10-minute guide to the new freight routes", False),
+])
+def test_reading_time_lines(line: str, reading_time: bool) -> None:
+    from crawler.extract.boilerplate import is_reading_time
+
+    assert is_reading_time(line) is reading_time
