@@ -136,6 +136,18 @@ PAGES: list[tuple[str, str, list[str], str]] = [
 ]
 
 
+def test_paragraphs_that_are_mostly_one_link_stay() -> None:
+    """Two paragraphs of a news story are mostly a link each; they are text, not link lines."""
+    page_id = "c7e39ac49fa1235f5d50f83bf2444248bd3aa4e6"
+    page = next(p for p in corpus("aeb-dev") if p.id.startswith(page_id))
+    body = article_for("aeb-dev", page.id)[2]
+    for sentence in ("The Swedish investigation had been shelved in 2017 but was re-opened earlier this year "
+                     "following his eviction from the embassy.",
+                     "Australian-born Assange faces a charge of conspiracy to commit computer intrusion in the US."):
+        assert sentence in page.truth["body"]
+        assert count(body, sentence) == 1, sentence
+
+
 def test_header_meta_under_a_standfirst_goes() -> None:
     """A dateline beside a nested reading time and a save-for-later widget, under the standfirst (the
     truth's author, the publisher's name, rules this page out of PAGES)."""

@@ -43,6 +43,9 @@ REPEAT_MIN_WORDS = 8
 """A block of at least this many words whose words another block of the article holds is a copy..."""
 REPEAT_MAX_WORDS = 80
 """...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
+LINKED_SENTENCE_CHARS = 25
+"""A paragraph with this much unlinked text, ending like a sentence, is text however much of it is linked."""
+SENTENCE_ENDS = frozenset(".!?…»“”\"'’)。！？")
 PARAGRAPH_HEADING_WORDS = 15
 """A heading this many words long reads as a paragraph (a standfirst set as a heading), never an orphan."""
 DATE_RE = re.compile(
@@ -118,12 +121,19 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
     text_chars = page.chars.get(el, 0)
     if text_chars == 0:
         return False
-    if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS:
+    if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS and not _is_linked_sentence(el, block):
         return True
     if block is not None and block.chars == text_chars and is_boilerplate_phrase(block.text):
         return True
     return (text_chars < 200 and tag not in HEADING_TAGS
             and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1)
+
+
+def _is_linked_sentence(el: Element, block: Block | None) -> bool:
+    """A paragraph of text that happens to be mostly a link ("The inquiry was shelved in 2017 but
+    [re-opened this year after new evidence came to light]."), unlike a link line ("Read more: [...]")."""
+    return (el.tag == "p" and block is not None and block.chars - block.link >= LINKED_SENTENCE_CHARS
+            and block.text[-1:] in SENTENCE_ENDS)
 
 
 def _drop_headline_copies(container: Element, page: Page, headlines: set[str]) -> None:

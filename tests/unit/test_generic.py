@@ -580,3 +580,16 @@ def test_reading_time_lines(line: str, reading_time: bool) -> None:
     from crawler.extract.boilerplate import is_reading_time
 
     assert is_reading_time(line) is reading_time
+
+
+def test_a_paragraph_mostly_linked_stays_but_a_read_more_line_goes() -> None:
+    linked = ('<p>The freight study was shelved in 2021 but was <a href="/business/freight-study-reopened">'
+              're-opened earlier this year after exporters complained about the cost of the long routes</a>.</p>')
+    read_more = ('<p>Read more: <a href="/business/fuel-prices-ease">Fuel prices ease for a second straight '
+                 'period as the regulator passes on lower import costs</a></p>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + linked + read_more + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert "The freight study was shelved in 2021 but was re-opened earlier this year" in text
+    assert "Fuel prices ease" not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
