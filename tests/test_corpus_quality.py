@@ -136,14 +136,20 @@ PAGES: list[tuple[str, str, list[str], str]] = [
 ]
 
 
-def test_paragraphs_that_are_mostly_one_link_stay() -> None:
-    """Two paragraphs of a news story are mostly a link each; they are text, not link lines."""
-    page_id = "c7e39ac49fa1235f5d50f83bf2444248bd3aa4e6"
-    page = next(p for p in corpus("aeb-dev") if p.id.startswith(page_id))
-    body = article_for("aeb-dev", page.id)[2]
-    for sentence in ("The Swedish investigation had been shelved in 2017 but was re-opened earlier this year "
-                     "following his eviction from the embassy.",
-                     "Australian-born Assange faces a charge of conspiracy to commit computer intrusion in the US."):
+@pytest.mark.parametrize(("corpus_name", "page_id", "sentences"), [
+    ("aeb-dev", "c7e39ac49fa1235f5d50f83bf2444248bd3aa4e6",
+     ["The Swedish investigation had been shelved in 2017 but was re-opened earlier this year following his "
+      "eviction from the embassy.",
+      "Australian-born Assange faces a charge of conspiracy to commit computer intrusion in the US."]),
+    ("fundus-dev", "uk-BBC_2026_04_25",  # each paragraph inside three wrapper <div>s
+     ["It also co-ordinates military plans and carries out joint military exercises.",
+      "According to Nato, every country in the alliance achieved at least 2% in 2025."]),
+])
+def test_paragraphs_that_are_mostly_one_link_stay(corpus_name: str, page_id: str, sentences: list[str]) -> None:
+    """Paragraphs that are mostly one link are text, not link lines."""
+    page = next(p for p in corpus(corpus_name) if p.id.startswith(page_id))
+    body = article_for(corpus_name, page.id)[2]
+    for sentence in sentences:
         assert sentence in page.truth["body"]
         assert count(body, sentence) == 1, sentence
 

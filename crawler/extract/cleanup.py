@@ -121,7 +121,7 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
     text_chars = page.chars.get(el, 0)
     if text_chars == 0:
         return False
-    if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS and not _is_linked_sentence(el, block):
+    if page.links.get(el, 0) / text_chars > 0.5 and tag not in HEADING_TAGS and not _is_linked_sentence(el, page):
         return True
     if block is not None and block.chars == text_chars and is_boilerplate_phrase(block.text):
         return True
@@ -129,11 +129,20 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
             and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1)
 
 
-def _is_linked_sentence(el: Element, block: Block | None) -> bool:
+def _is_linked_sentence(el: Element, page: Page) -> bool:
     """A paragraph of text that happens to be mostly a link ("The inquiry was shelved in 2017 but
-    [re-opened this year after new evidence came to light]."), unlike a link line ("Read more: [...]")."""
-    return (el.tag == "p" and block is not None and block.chars - block.link >= LINKED_SENTENCE_CHARS
-            and block.text[-1:] in SENTENCE_ENDS)
+    [re-opened this year after new evidence came to light].", "It also [co-ordinates joint exercises]."),
+    unlike a link line ("Read more: [Headline]")."""
+    while el.tag != "p" and len(el) == 1 and not (el.text or "").strip():
+        el = el[0]  # wrappers around one paragraph
+    block = page.blocks.get(el)
+    if el.tag != "p" or block is None or block.text[-1:] not in SENTENCE_ENDS or block.chars == block.link:
+        return False
+    if block.chars - block.link >= LINKED_SENTENCE_CHARS:
+        return True
+    # A few words leading into links that continue the sentence ("It also [co-ordinates joint exercises].")
+    links = [" ".join(a.text_content().split()) for a in el.iter("a")]
+    return bool(links) and all(text[:1].islower() for text in links)
 
 
 def _drop_headline_copies(container: Element, page: Page, headlines: set[str]) -> None:

@@ -593,3 +593,15 @@ def test_a_paragraph_mostly_linked_stays_but_a_read_more_line_goes() -> None:
     assert "The freight study was shelved in 2021 but was re-opened earlier this year" in text
     assert "Fuel prices ease" not in text
     assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_short_sentence_leading_into_a_link_stays_inside_wrappers() -> None:
+    sentence = ('<div class="text-block"><div><p>It also <a href="https://ministry.example.org/freight">'
+                'publishes monthly freight rates for the main export routes</a>.</p></div></div>')
+    headline = ('<div class="text-block"><div><p>See also: <a href="/business/fuel-prices-ease">'
+                'Fuel prices ease for a second straight period.</a></p></div></div>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + sentence + headline + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert "It also publishes monthly freight rates for the main export routes." in text
+    assert "Fuel prices ease" not in text
