@@ -154,6 +154,15 @@ def test_paragraphs_that_are_mostly_one_link_stay(corpus_name: str, page_id: str
         assert count(body, sentence) == 1, sentence
 
 
+def test_subheadings_between_loose_text_stay() -> None:
+    """The body is text and <br>s, each subheading in its own wrapper: the subheadings head text."""
+    page, _, body = article_for("fundus-dev", "ind-TimesOfIndia_2024_09_02")
+    for heading in ("Munir's repeated attacks on social media", "Imran's ouster & rise of digital activism",
+                    "National internet firewall"):
+        assert heading in page.truth["body"]
+        assert count(body, heading) == 1, heading
+
+
 def test_header_meta_under_a_standfirst_goes() -> None:
     """A dateline beside a nested reading time and a save-for-later widget, under the standfirst (the
     truth's author, the publisher's name, rules this page out of PAGES)."""

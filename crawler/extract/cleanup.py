@@ -332,15 +332,33 @@ def _own_text(el: Element) -> str:
 
 def _drop_orphan_headings(container: Element) -> None:
     """Remove subheadings that no longer head any content (their section was chrome); headings as long as
-    a paragraph (standfirsts set as headings) stay."""
-    sequence = [el for el in container.iter() if isinstance(el.tag, str) and el.tag in _SEQUENCE_TAGS]
+    a paragraph (standfirsts set as headings) stay, and so do headings followed by loose text (a body
+    written as text and <br>s rather than paragraphs)."""
+    order = [el for el in container.iter() if isinstance(el.tag, str)]
+    position = {el: i for i, el in enumerate(order)}
+    sequence = [el for el in order if el.tag in _SEQUENCE_TAGS]
     doomed = []
     for index, el in enumerate(sequence):
         if el.tag not in HEADING_TAGS:
             continue
         following = next((n for n in sequence[index + 1:] if not any(a is el for a in n.iterancestors())), None)
         if (following is None or (following.tag in HEADING_TAGS and following.tag <= el.tag)) \
-                and len(el.text_content().split()) < PARAGRAPH_HEADING_WORDS:
+                and len(el.text_content().split()) < PARAGRAPH_HEADING_WORDS \
+                and not _loose_text_after(el, order, position, following, container):
             doomed.append(el)
     for el in doomed:
         drop(el)
+
+
+def _loose_text_after(heading: Element, order: list[Element], position: dict[Element, int],
+                      following: Element | None, container: Element) -> bool:
+    """Whether text outside any block follows a heading before the next element of the sequence (the
+    tails of the heading, of its wrappers and of the elements after it, such as <br>s)."""
+    end = position[following] if following is not None else len(order)
+    for node in (heading, *heading.iterancestors()):
+        if node is container:
+            break
+        if (node.tail or "").strip() and (following is None or not any(a is node for a in following.iterancestors())):
+            return True
+    return any((node.tail or "").strip() for node in order[position[heading] + 1:end]
+               if not any(a is heading for a in node.iterancestors()))

@@ -605,3 +605,15 @@ def test_a_short_sentence_leading_into_a_link_stays_inside_wrappers() -> None:
     text = text_of(found)
     assert "It also publishes monthly freight rates for the main export routes." in text
     assert "Fuel prices ease" not in text
+
+
+def test_subheadings_of_a_body_written_as_text_and_breaks_stay() -> None:
+    body = ('<div class="body">' + "<br/><br/>".join(PARAGRAPHS[:2])
+            + '<div class="crosshead"><h2>New freight routes</h2></div><br/>' + "<br/><br/>".join(PARAGRAPHS[2:])
+            + '<div class="crosshead"><h2>Related topics</h2></div></div>')
+    found = find(article_page(body))
+    assert found is not None
+    text = text_of(found)
+    assert "New freight routes" in text
+    assert "Related topics" not in text  # nothing follows it: an orphan
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
