@@ -142,8 +142,12 @@ def is_boilerplate_phrase(text: str) -> bool:
 _COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
 _BYLINE_START_RE = re.compile(r"^(?:by|von|por|par|di|av|door|af|da|de)\s", re.I)
 _TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]|h)\d{2}\b")
+_CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+"""Kana, CJK ideographs and Hangul: scripts whose sentences have no spaces between words."""
+_CJK_DATE = r"\d{2,4}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일](?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
 _DATE_TOKENS_RE = re.compile(
-    r"\b(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d{1,2}(?:[:.]|h)\d{2}|\d{1,4}(?:st|nd|rd|th)?"
+    _CJK_DATE + r"|(?:来源|來源|출처)\s*[:：]"  # "source:" after a date on Chinese and Korean pages
+    r"|\b(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d{1,2}(?:[:.]|h)\d{2}|\d{1,4}(?:st|nd|rd|th)?"
     r"|uhr|am|pm|a\.m|p\.m|gmt|utc|cet|cest|est|edt|pst|bst|ist"
     r"|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
     r"|januar\w*|februar\w*|märz|mai|juni|juli|oktober|dezember"
@@ -162,7 +166,7 @@ _DATE_TOKENS_RE = re.compile(
 
 
 _FULL_DATE_RE = re.compile(
-    r"\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}"
+    _CJK_DATE + r"|\d{1,2}\.\s?\d{1,2}\.\s?\d{2,4}|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}"
     r"|\b[^\W\d_]{3,12}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\b\d{1,2}\.? (?:de )?[^\W\d_]{3,12}\.? (?:de )?\d{4}",
     re.I,
 )
@@ -182,8 +186,9 @@ def is_dateline(text: str) -> bool:
         return True
     if not (_TIME_RE.search(text) or _FULL_DATE_RE.search(text)):
         return False
-    rest = _DATE_TOKENS_RE.sub(" ", text)
-    return len([w for w in re.split(r"[\W_]+", rest) if w]) <= 1
+    words = [w for w in re.split(r"[\W_]+", _DATE_TOKENS_RE.sub(" ", text)) if w]
+    # One word left (a name, a label); in scripts written without spaces, a short one (not a sentence).
+    return len(words) <= 1 and not any(len(w) > 6 and _CJK_RE.search(w) for w in words)
 
 
 _READING_TIME_RE = re.compile(

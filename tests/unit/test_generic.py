@@ -617,3 +617,17 @@ def test_subheadings_of_a_body_written_as_text_and_breaks_stay() -> None:
     assert "New freight routes" in text
     assert "Related topics" not in text  # nothing follows it: an orphan
     assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+@pytest.mark.parametrize(("line", "dateline"), [
+    ("2024年04月24日23:52 | 来源：新华网", True),
+    ("2024년 4월 24일 09:15", True),
+    ("Published 30 August 2023 at 14:52, updated 30 August 2023 at 15:54", True),
+    ("Veröffentlichungsdatum: 12.03.2024 14:00", True),
+    ("2024年4月24日，习近平主席向首届论坛致贺信，祝贺论坛开幕。", False),  # a sentence that starts with a date
+    ("On 30 August 2023 at 14:52 the first freighter left the port with a full load.", False),
+])
+def test_datelines_in_several_scripts(line: str, dateline: bool) -> None:
+    from crawler.extract.boilerplate import is_dateline
+
+    assert is_dateline(line) is dateline
