@@ -163,6 +163,25 @@ def test_subheadings_between_loose_text_stay() -> None:
         assert count(body, heading) == 1, heading
 
 
+@pytest.mark.parametrize(("page_id", "image", "caption"), [
+    # the lead: a <picture class="... overflow-hidden"> (Tailwind clipping) inside the figure
+    ("de-WAZ_2025_09_10", "409960902_1757490812_v16_9_1200.jpeg", "Ricarda Lang im Bundestag"),
+    # the image in a lightbox <button>, the caption box after its wrappers
+    ("lu-LuxemburgerWort_2026_07_12", "bpe573-argentina-v-switzerland", "Murat Yakin ärgerte sich"),
+])
+def test_inline_images_that_looked_hidden_keep_their_place_and_caption(page_id: str, image: str,
+                                                                      caption: str) -> None:
+    page = next(p for p in corpus("fundus-dev") if p.id == page_id)
+    article = extract_article(page.html, page.url)
+    if image in (article.image or ""):  # the lead image: its caption is the lead caption, not body text
+        assert caption in (article.image_caption or "")
+        assert caption not in article.body
+        return
+    at = article.body.find(image)
+    assert at >= 0, "the image is missing"
+    assert 0 <= article.body.find(caption, at) - at < 800, "the caption does not follow its image"
+
+
 def test_header_meta_under_a_standfirst_goes() -> None:
     """A dateline beside a nested reading time and a save-for-later widget, under the standfirst (the
     truth's author, the publisher's name, rules this page out of PAGES)."""

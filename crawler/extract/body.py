@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _CAPTION_CLASS_RE = re.compile(r"caption|credit|copyright|legend", re.I)
+_WRAPPER_TAGS = ("a", "picture", "p", "div", "span", "button")
+"""Elements that wrap an image without adding anything (when they hold nothing else)."""
 _FIGURE_CLASS_RE = re.compile(r"wp-caption|(?:^|[\s_-])(?:figure|image|photo|picture|media)(?:$|[\s_-])", re.I)
 _NOT_LEAD_RE = re.compile(r"avatar|gravatar|logo|icon|sprite|badge|emoji|author", re.I)
 _EMBED_TAGS = frozenset({"iframe", "video", "audio", "amp-iframe", "amp-youtube"})
@@ -113,20 +115,21 @@ def take_lead_image(
 
     The lead is the first image before any text of the content. Without one, the page's declared
     image (`meta_image`) is the lead; when that image also appears in the content, its figure is
-    moved up (taken out of the body) so the post never shows it twice.
+    moved up (taken out of the body) so the post never shows it twice; when it does not, a caption
+    before any text (its image was page chrome or loaded by a script) is taken as its caption.
     """
     found = _first_image_before_text(content, base_url)
     if found is None and meta_image:
         found = _find_image(content, base_url, meta_image)
         if found is None:
-            return meta_image, None
+            return meta_image, _take_leading_caption(content, base_url)
     if found is None:
         return None, None
     img, src = found
     block = _figure_of(img, content)
     caption_parts = _caption_elements(block, img)
-    if block is img:
-        following = _next_caption_sibling(img)
+    if not caption_parts:
+        following = _next_caption_sibling(block)
         if following is not None:
             caption_parts.append(following)
     caption = " ".join(part for part in (inline_markdown(el, base_url) for el in caption_parts) if part) or None
@@ -137,7 +140,9 @@ def take_lead_image(
     return src, caption
 
 
-def _first_image_before_text(content: lxml.html.HtmlElement, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
+def _take_leading_caption(content: lxml.html.HtmlElement, base_url: str) -> str | None:
+    """Remove and return the caption elements (with the credit after them) that open the content before
+    any text, when no image goes with them."""
     walker = lxml.etree.iterwalk(content, events=("start", "end"))
     for event, el in walker:
         tag = el.tag if isinstance(el.tag, str) else ""
@@ -147,6 +152,35 @@ def _first_image_before_text(content: lxml.html.HtmlElement, base_url: str) -> t
             continue
         if not tag or tag in DROP_TAGS:
             walker.skip_subtree()
+            continue
+        if tag in ("img", "amp-img", "picture", "figure") or tag in _EMBED_TAGS:
+            return None
+        if tag == "figcaption" or _CAPTION_CLASS_RE.search(el.get("class", "")):
+            parts = [el]
+            sibling = el.getnext()
+            while sibling is not None and isinstance(sibling.tag, str) and \
+                    _CAPTION_CLASS_RE.search(sibling.get("class", "")) and sibling.find(".//img") is None:
+                parts.append(sibling)
+                sibling = sibling.getnext()
+            caption = " ".join(part for part in (inline_markdown(p, base_url) for p in parts) if part) or None
+            for part in parts:
+                _drop(part)
+            return caption
+        if el.text and el.text.strip():
+            return None
+    return None
+
+
+def _first_image_before_text(content: lxml.html.HtmlElement, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
+    walker = lxml.etree.iterwalk(content, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "end":
+            if el is not content and el.tail and el.tail.strip():
+                return None
+            continue
+        if not tag or (tag in DROP_TAGS and not (tag == "button" and el.find(".//img") is not None)):
+            walker.skip_subtree()  # (a lightbox button around an image is walked: the image is content)
             continue
         if tag in ("img", "amp-img"):
             src = image_source(el, base_url)
@@ -213,14 +247,17 @@ def _caption_elements(block: lxml.html.HtmlElement, img: lxml.html.HtmlElement) 
     return [el for el in found if not any(other is not el and _is_inside(el, other) for other in found)]
 
 
-def _next_caption_sibling(img: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    anchor = img
-    parent = img.getparent()
-    while parent is not None and parent.tag in ("a", "picture", "p", "div", "span") and len(parent) == 1 \
+def _next_caption_sibling(el: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The caption-classed element right after an image or its figure-like block, past wrappers that
+    hold nothing else (a link, a <picture>, a lightbox button, layout <div>s)."""
+    anchor = el
+    parent = el.getparent()
+    while parent is not None and parent.tag in _WRAPPER_TAGS and len(parent) == 1 \
             and not (parent.text or "").strip():
         anchor, parent = parent, parent.getparent()
     sibling = anchor.getnext()
-    if sibling is not None and isinstance(sibling.tag, str) and _CAPTION_CLASS_RE.search(sibling.get("class", "")):
+    if sibling is not None and isinstance(sibling.tag, str) and (
+            sibling.tag == "figcaption" or _CAPTION_CLASS_RE.search(sibling.get("class", ""))):
         return sibling
     return None
 
@@ -232,7 +269,7 @@ def _is_inside(el: lxml.html.HtmlElement, ancestor: lxml.html.HtmlElement) -> bo
 def _remove_with_empty_wrappers(el: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> None:
     parent = el.getparent()
     _drop(el)
-    while parent is not None and parent is not content and parent.tag in ("a", "picture", "p", "div", "span") \
+    while parent is not None and parent is not content and parent.tag in _WRAPPER_TAGS \
             and len(parent) == 0 and not parent.text_content().strip():
         grand = parent.getparent()
         _drop(parent)

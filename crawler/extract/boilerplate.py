@@ -45,7 +45,7 @@ _STRONG_WORDS = frozenset({
     "authors", "bio", "print", "follow", "trending", "login", "banner",
     "overlay", "lightbox", "offcanvas", "toc", "disclaimer", "affiliate",
     "infobox", "factbox", "pullquote", "disclosure", "cta", "offscreen", "vh", "whatsapp", "feedback", "toast",
-    "favorite", "favorites", "favourite", "favourites", "bookmark", "bookmarks",
+    "favorite", "favorites", "favourite", "favourites", "bookmark", "bookmarks", "sticky",
 })
 # Two-word conventions (checked on consecutive words).
 _STRONG_PAIRS = frozenset({
@@ -79,9 +79,20 @@ _RESPONSIVE_RE = re.compile(r"(?:^|\s)(?:hidden|visible|show|hide)-(?:xs|sm|md|l
                             r"(?:-\w+)?(?=\s|$)", re.I)
 
 
+# Utility classes that only look like chrome words: CSS overflow clipping ("overflow-hidden",
+# "text-ellipsis overflow-x-hidden"), and Tailwind's "hidden" undone at a breakpoint ("hidden md:block").
+_UTILITY_RE = re.compile(r"(?:^|\s)(?:[\w:-]*:)?overflow(?:-[xy])?-hidden(?=\s|$)", re.I)
+_SHOWN_AT_BREAKPOINT_RE = re.compile(r"(?:^|\s)(?:sm|md|lg|xl|2xl):(?:block|flex|inline|inline-block|inline-flex|grid"
+                                     r"|table|contents|flow-root)(?=\s|$)")
+_BARE_HIDDEN_RE = re.compile(r"(?:^|\s)hidden(?=\s|$)")
+
+
 @lru_cache(maxsize=4096)
 def chrome_strength(value: str) -> int:
     """2 when a class/id value names page chrome, 1 when it names small furniture, 0 otherwise."""
+    value = _UTILITY_RE.sub(" ", value)
+    if _SHOWN_AT_BREAKPOINT_RE.search(value):
+        value = _BARE_HIDDEN_RE.sub(" ", value)
     words = attribute_words(_RESPONSIVE_RE.sub(" ", value))
     if not words:
         return 0

@@ -43,6 +43,11 @@ _CLASS_HIDDEN_RE = re.compile(
 _CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer|byline", re.I)
 _CAPTION_CLASS_RE = re.compile(r"caption|credit|copyright|photographer", re.I)
 _IMAGE_TAGS = ("img", "amp-img", "picture")
+_MEDIA_TAGS = ("video", "audio", "iframe", "object", "embed", "svg", "canvas", "amp-video", "amp-iframe", "blockquote")
+_FILE_NAME_RE = re.compile(r"\S+\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic)", re.I)
+"""Alt text that is only an image's file name."""
+MAX_ORPHAN_CAPTION_CHARS = 400
+"""A caption-classed element longer than this is not a stray caption (it may be misnamed content)."""
 _NOT_IMAGE_FIGURE_TAGS = ("table", "blockquote", "pre", "ul", "ol", "code")
 _STYLE_HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _LINK_SCHEMES = ("http", "https", "mailto")
@@ -442,7 +447,7 @@ def _walk(conv: _Converter, root: lxml.html.HtmlElement) -> None:
             conv.add_text(el.tail)
             continue
         if event == "start":
-            closer, descend = _start(conv, el)
+            closer, descend = _start(conv, el, root=el is root)
             closers.append(closer)
             if not descend:
                 walker.skip_subtree()
@@ -457,16 +462,24 @@ def _walk(conv: _Converter, root: lxml.html.HtmlElement) -> None:
     conv.boundary()
 
 
-def _start(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callable[[], None] | None, bool]:
-    """Handle an opening tag; returns (what to do at its end, whether to walk into it)."""
+def _start(conv: _Converter, el: lxml.html.HtmlElement, *, root: bool = False
+           ) -> tuple[Callable[[], None] | None, bool]:
+    """Handle an opening tag; returns (what to do at its end, whether to walk into it). The root is what
+    the caller asked to convert: never skipped as a stray caption."""
     tag = el.tag if isinstance(el.tag, str) else ""
     tag = tag.lower().rpartition("}")[2]
-    if not tag or tag in DROP_TAGS or _is_hidden(el):
+    if not tag or _is_hidden(el):
+        return None, False
+    if tag in DROP_TAGS:
+        if tag == "button" and next(el.iter(*_IMAGE_TAGS), None) is not None:
+            _add_media_only(conv, el)  # an image that opens a lightbox: the image without the button
         return None, False
     if is_quote_embed(el, tag) and not conv.inline_bufs and el.text_content().strip():
         return _on_quote_embed(conv, el)
     if _is_embed(el, tag):
         _add_embed_link(conv, el)
+        return None, False
+    if not root and is_orphan_caption(el, tag):
         return None, False
     if not conv.captions and tag not in _IMAGE_TAGS:
         if tag == "figure" and is_image_figure(el):
@@ -539,6 +552,25 @@ def is_image_caption(el: lxml.html.HtmlElement, tag: str) -> bool:
     return False
 
 
+def is_orphan_caption(el: lxml.html.HtmlElement, tag: str) -> bool:
+    """Whether an element is the caption or credit of an image that is not in the page (a script would
+    load it): caption/credit-classed, short, with no image or media in it or near it. Without its image
+    it reads as a stray line."""
+    if tag in _IMAGE_TAGS or not _CAPTION_CLASS_RE.search(el.get("class", "")):
+        return False
+    chars = len(el.text_content())
+    if next(el.iter(*_IMAGE_TAGS, *_MEDIA_TAGS), None) is not None or chars > MAX_ORPHAN_CAPTION_CHARS:
+        return False
+    node = el.getparent()
+    for _ in range(3):  # the figure box around the caption: little text besides it
+        if node is None or len(node.text_content()) > chars + MAX_ORPHAN_CAPTION_CHARS:
+            return True
+        if next(node.iter(*_IMAGE_TAGS, *_MEDIA_TAGS), None) is not None:
+            return False
+        node = node.getparent()
+    return True
+
+
 def _add_media_only(conv: _Converter, figure: lxml.html.HtmlElement) -> None:
     """The images and embeds of an image figure without its caption text."""
     conv.boundary()
@@ -555,6 +587,8 @@ def _on_img(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Call
     src = image_source(el, conv.base_url)
     if src:
         alt = " ".join((el.get("alt") or "").split())
+        if _FILE_NAME_RE.fullmatch(alt):
+            alt = ""  # "214824_cover.jpg" describes nothing
         conv.add_raw(f"![{escape_text(alt)}]({escape_url(src)})")
     return None, False
 

@@ -34,6 +34,14 @@ def content(html: str) -> lxml.html.HtmlElement:
     # lazy-loaded, no caption
     ("<div><img src='data:image/gif;base64,AA' data-src='/lead.jpg'></div>" + PARAS,
      "https://www.phnompenhpost.com/lead.jpg", None),
+    # an image wrapper named like media inside a <figure>, the figcaption beside the wrapper
+    ("<figure class='go-media'><div class='go-media__wrap'><img src='/lead.jpg'></div>"
+     "<figcaption><span class='go-media__caption'>Boats at dawn.</span></figcaption></figure>" + PARAS,
+     "https://www.phnompenhpost.com/lead.jpg", "Boats at dawn."),
+    # the image in a lightbox button inside layout wrappers, the caption box after them
+    ("<div class='hero'><div class='image_image'><div class='image_media'><button class='enlarge'>"
+     "<img src='/lead.jpg'></button></div></div><div class='ImageCaption_caption'>Boats at dawn.</div></div>" + PARAS,
+     "https://www.phnompenhpost.com/lead.jpg", "Boats at dawn."),
 ])
 def test_lead_image_before_text(html: str, image: str, caption: str | None) -> None:
     element = content(html)
@@ -113,3 +121,38 @@ def test_captions_false_leaves_every_image_caption_out_and_changes_nothing_else(
     assert "Inline caption." in posted.body and "Inline caption." not in text.body
     assert text.body == posted.body.replace("\n\nInline caption.", "")
     assert (text.image, text.title) == (posted.image, posted.title)
+
+
+def test_images_keep_their_captions_and_stray_captions_go() -> None:
+    """An image in a lightbox <button> or a clipped <picture> (Tailwind's overflow-hidden) is content; a
+    caption whose image a script would load (no image in the page) is a stray line; a file name is no alt."""
+    html = ("<html><head><title>Story</title></head><body><article><h1>Story</h1>" + PARAS +
+            "<figure><div class='image'><button class='enlarge'><img src='/in-button.jpg' alt='pier.jpg'>"
+            "</button></div><div class='caption'>Pier at noon.</div></figure>" + PARAS +
+            "<figure><picture class='isolate block relative overflow-hidden'><img src='/clipped.jpg'></picture>"
+            "<figcaption>Market at dusk.</figcaption></figure>" + PARAS +
+            "<div class='InlineImage-imageEmbed'><div class='InlineImage-placeholder'></div>"
+            "<div class='InlineImage-imageEmbedCaption'>A picture the page never loads.</div>"
+            "<div class='InlineImage-imageEmbedCredit'>Agency</div></div>" + PARAS +
+            "</article></body></html>")
+    body = extract_article(html, URL).body
+    assert "![](https://www.phnompenhpost.com/in-button.jpg)\n\nPier at noon." in body
+    assert "![](https://www.phnompenhpost.com/clipped.jpg)\n\nMarket at dusk." in body
+    assert "never loads" not in body and "Agency" not in body
+    assert body.count("Body paragraph number 5") == 4
+
+
+def test_a_caption_opening_the_content_without_its_image_goes_with_the_declared_image() -> None:
+    """The hero image was page chrome (or is loaded by a script); its caption and credit still open the
+    content: they are the declared lead image's caption, not body text."""
+    element = content("<div class='box'><div class='caption-text'>Boats at dawn.</div>"
+                      "<div class='credit'>(Image: Staff)</div></div>" + PARAS)
+    assert take_lead_image(element, URL, "https://cdn.example.org/og.jpg") == (
+        "https://cdn.example.org/og.jpg", "Boats at dawn. (Image: Staff)")
+    assert element.text_content().strip().startswith("Body paragraph number 0")
+
+
+def test_a_caption_after_the_first_text_is_not_taken_for_the_declared_image() -> None:
+    element = content(PARAS[:80] + "<div class='caption'>Boats at dawn.</div>" + PARAS)
+    assert take_lead_image(element, URL, "https://cdn.example.org/og.jpg") == ("https://cdn.example.org/og.jpg", None)
+    assert "Boats at dawn." in element.text_content()

@@ -631,3 +631,16 @@ def test_datelines_in_several_scripts(line: str, dateline: bool) -> None:
     from crawler.extract.boilerplate import is_dateline
 
     assert is_dateline(line) is dateline
+
+
+@pytest.mark.parametrize(("classes", "strength"), [
+    ("isolate block object-cover relative overflow-hidden", 0),  # CSS clipping, not hiding
+    ("lg:overflow-x-hidden aspect-video", 0),
+    ("hidden md:block", 0),  # Tailwind: hidden on phones only
+    ("hidden", 2), ("visually-hidden", 2), ("share-bar overflow-hidden", 2),
+    ("julep-sticky-player rounded-md", 2),
+])
+def test_utility_classes_that_look_like_chrome_words(classes: str, strength: int) -> None:
+    from crawler.extract.boilerplate import chrome_strength
+
+    assert chrome_strength(classes) == strength
