@@ -252,6 +252,11 @@ _NOTICE_RE = re.compile(
     r"|^follow (?!(?:him|her|them|me|you|it|this|that|the advice)\b)(?:us|[\w.'’-]+(?: [\w.'’-]+){0,2})"
     r" on (?:twitter|x|facebook|instagram|tiktok|threads|linkedin"
     r"|youtube|whatsapp|telegram|bluesky|google news)\b|\bfor more stories like this\b"
+    r"|^follow (?:[\w.-]+['’]s )?(?:full |complete |all |live |latest |our |more )?coverage\b"
+    # comment-section rules
+    r"|\b(?:comments?|coment[aá]rios?|kommentare?|commentaires?|commenti|reacties)\b[^.]{0,120}"
+    r"\b(?:moderat\w*|moderador\w*|freigeschaltet|(?:will|shall) not be (?:approved|published)"
+    r"|não serão (?:aprovad|publicad)[oa]s|no serán (?:aprobad|publicad)[oa]s|non saranno pubblicat[ie])\b"
     r"|\bsign up (?:for|to) (?:our )?(?:daily |breaking news )?(?:push )?(?:alerts|notifications)\b",
     re.I,
 )
@@ -259,5 +264,5 @@ _NOTICE_RE = re.compile(
 
 def is_notice(text: str) -> bool:
     """Whether a short block is a site notice rather than article text: an affiliate disclosure, a paywall
-    or script notice, a newsletter, news-tip or follow-us call to action."""
+    or script notice, a newsletter, news-tip or follow-us call to action, a comment-section rule."""
     return len(text) <= 300 and bool(_NOTICE_RE.search(text))

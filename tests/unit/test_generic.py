@@ -523,6 +523,10 @@ def test_a_newsletter_box_around_a_signup_button_goes_but_a_figure_with_a_play_b
     ("For more stories like this, check our news page.", True),
     ("Are protests breaking out in your area? Get in touch at news@example.org", True),
     ("And if you have a news tip, correction or comment, let us know.", True),
+    ("Follow AP's full coverage of the election at https://news.example.org/elections", True),
+    ("ATENÇÃO: Comentários com textos ininteligíveis não serão aprovados pelo moderador.", True),
+    ("Comments that break the rules will not be published.", True),
+    ("His comments, which were approved by the cabinet, angered the unions.", False),
     ("Follow him on Twitter, the minister told reporters, and you will see what he means.", False),
     ("Residents were told to follow the advice on Facebook from the council.", False),
 ])
