@@ -67,6 +67,7 @@ _SIGNUP_BUTTON_RE = re.compile(
     r"|for free|kostenlos|today))?", re.I)
 """The whole text of a button that subscribes to a newsletter or offer, signs up or registers."""
 _COMMENT_WORDS = frozenset({"comment", "comments", "disqus"})
+_BOX_TAGS = frozenset({"div", "section", "aside", "details", "article"})
 
 
 def find_main_content(doc: Document) -> Element | None:
@@ -231,8 +232,8 @@ def _collapsible_boxes(page: Page, total_good: float) -> set[Element]:
         if el.get("role") != "button" and el.get("aria-expanded") is None:
             continue
         box = el.getparent()
-        if box is None or box is page.root or box[0] is not el:
-            continue
+        if box is None or box is page.root or box[0] is not el or box.tag not in _BOX_TAGS:
+            continue  # (a glossary term opening a paragraph is no box)
         header_chars = page.chars.get(el, 0)
         box_chars = page.chars.get(box, 0)
         if header_chars <= MAX_TOGGLE_HEADER_CHARS and box_chars > header_chars \

@@ -648,3 +648,11 @@ def test_utility_classes_that_look_like_chrome_words(classes: str, strength: int
     from crawler.extract.boilerplate import chrome_strength
 
     assert chrome_strength(classes) == strength
+
+
+def test_a_paragraph_opening_with_an_expandable_glossary_term_stays() -> None:
+    glossary = ('<p><span role="button" aria-expanded="false" class="term">Milled rice</span> exports rose '
+                'fastest, the association said, as buyers in distant markets placed larger orders.</p>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + glossary + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    assert "Milled rice exports rose fastest" in text_of(found)
