@@ -182,6 +182,18 @@ def test_inline_images_that_looked_hidden_keep_their_place_and_caption(page_id: 
     assert 0 <= article.body.find(caption, at) - at < 800, "the caption does not follow its image"
 
 
+@pytest.mark.parametrize("page_id", ["uk-BBC_2026_04_25", "vn-VnExpress_2025_10_22", "ua-Pravda_2026_01_08"])
+def test_bylines_repeated_in_the_body_go(page_id: str) -> None:
+    """The author line above or below the text (the post's front matter names the authors)."""
+    page, article, _ = article_for("fundus-dev", page_id)
+    assert authors_found(article.authors, page.truth["authors"]) == len(page.truth["authors"])
+    paragraphs = {" ".join(tokens(p)) for p in article.body.split("\n\n")}
+    names = " ".join(" ".join(tokens(n)) for n in article.authors)
+    raw = html.unescape(page.html.decode("utf-8"))
+    assert all(name in raw for name in article.authors)
+    assert not any(p and (p in names) for p in paragraphs), "a paragraph only repeats the byline"
+
+
 def test_header_meta_under_a_standfirst_goes() -> None:
     """A dateline beside a nested reading time and a save-for-later widget, under the standfirst (the
     truth's author, the publisher's name, rules this page out of PAGES)."""

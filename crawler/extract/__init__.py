@@ -108,7 +108,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     article.tags = find_tags(doc, ld)
     article.section = find_section(doc, ld)
 
-    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions)
+    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions, authors=article.authors)
     article.body = body.markdown
     article.image = body.image
     article.image_caption = body.image_caption

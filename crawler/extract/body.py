@@ -15,6 +15,7 @@ import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
 
+from crawler.extract.bylines import drop_byline_copies
 from crawler.extract.markdown import (
     DROP_TAGS,
     embed_url,
@@ -93,16 +94,18 @@ def content_element(doc: Document, profile: SiteProfile | None) -> tuple[lxml.ht
 
 
 def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta_image: str | None,
-                 *, captions: bool = True) -> Body:
+                 *, captions: bool = True, authors: list[str] | None = None) -> Body:
     """Find the content, split off the lead image (or fall back to `meta_image`) and convert to Markdown.
 
     `captions=False` leaves every image caption out (the lead caption is then None): the article text
-    alone, for scoring against truth that has no captions.
+    alone, for scoring against truth that has no captions. Lines that only repeat `authors` at either end
+    of the content are left out.
     """
     content, source = content_element(doc, profile)
     if content is None:
         return Body("", meta_image, None, source, 0, 0.0)
     text_length, link_density = _text_stats(content)
+    drop_byline_copies(content, authors or [])
     image, caption = take_lead_image(content, base_url, meta_image)
     markdown = html_to_markdown(content, base_url, captions=captions)
     return Body(markdown, image, caption if captions else None, source, text_length, link_density)

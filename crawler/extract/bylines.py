@@ -2,6 +2,7 @@
 
 "Analysis by A, Senior Editor, and B | Monday, 18 November 2024" -> ["A", "B"]. Works on meta values,
 JSON-LD names and visible byline text alike; never returns a URL, an e-mail address or a bare role.
+Also removes the byline lines an article body repeats (the post shows its authors in the front matter).
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import logging
 import re
 
+import lxml.html
+
+from crawler.extract.boilerplate import HEADING_TAGS, fold
 from crawler.extract.text import clean_text
 
 logger = logging.getLogger(__name__)
@@ -129,3 +133,43 @@ def plausible_name(name: str) -> bool:
     return (1 < len(name) <= MAX_NAME_LENGTH and len(name.split()) <= MAX_NAME_WORDS
             and not any(ch.isdigit() for ch in name) and not _URL_LIKE_RE.search(name)
             and name.casefold() not in _NOT_NAMES)
+
+
+BYLINE_EDGE_BLOCKS = 3
+"""Bylines repeated in the body sit among the first or the last few text blocks..."""
+MAX_BYLINE_COPY_CHARS = 150
+"""...and are short."""
+_TEXT_BLOCK_TAGS = frozenset({"p", "div", "address", "li", "section"}) | HEADING_TAGS
+_BYLINE_FILLER = frozenset({
+    "by", "von", "por", "par", "de", "di", "da", "from", "av", "af", "door", "oleh", "przez", "and", "und", "y",
+    "et", "e", "og", "och", "en", "text", "texto", "author", "autor", "autorin", "auteur", "reporter", "written",
+    "reporting", "words",
+})
+
+
+def drop_byline_copies(content: lxml.html.HtmlElement, authors: list[str]) -> None:
+    """Remove text blocks at either end of the content that only repeat the article's authors ("By A
+    and B", "A", "**A, B**"): the post names its authors in the front matter."""
+    keys = {key for name in authors if (key := fold(name))}
+    if not keys:
+        return
+    leaves = [el for el in content.iter() if isinstance(el.tag, str) and el.tag in _TEXT_BLOCK_TAGS
+              and el is not content and el.find(".//img") is None
+              and not any(isinstance(sub.tag, str) and sub.tag in _TEXT_BLOCK_TAGS for sub in el.iterdescendants())
+              and el.text_content().strip()]
+    edges = leaves[:BYLINE_EDGE_BLOCKS] + leaves[-BYLINE_EDGE_BLOCKS:]
+    for el in dict.fromkeys(edges):
+        if _only_names(" ".join(el.text_content().split()), keys) and el.getparent() is not None:
+            el.drop_tree()  # keeps the tail text
+
+
+def _only_names(text: str, keys: set[str]) -> bool:
+    if len(text) > MAX_BYLINE_COPY_CHARS:
+        return False
+    names = parse_byline(text)
+    if not names or any(fold(name) not in keys for name in names):
+        return False
+    rest = f" {fold(text)} "
+    for name in names:
+        rest = rest.replace(f" {fold(name)} ", " ")
+    return all(word in _BYLINE_FILLER for word in rest.split())

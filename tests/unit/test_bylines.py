@@ -66,3 +66,43 @@ def test_parse_byline(byline: str, names: list[str]) -> None:
 ])
 def test_parse_byline_by_line(text: str, names: list[str]) -> None:
     assert parse_byline(text, by_line=True) == names
+
+
+PARAGRAPH_LIST = [f"<p>Paragraph {i} of the story, with enough words to read as article text.</p>" for i in range(8)]
+PARAGRAPHS = "".join(PARAGRAPH_LIST)
+
+
+@pytest.mark.parametrize(("lead", "tail", "authors"), [
+    ("<p>By Dara Sok and Lina Chan</p>", "", ["Dara Sok", "Lina Chan"]),
+    ("<div class='x'>Dara Sok</div>", "", ["Dara Sok"]),
+    ("", "<p><strong>Dara Sok</strong></p>", ["Dara Sok"]),
+    ("", "<p><em>Dara Sok, Lina Chan</em></p>", ["Lina Chan", "Dara Sok"]),
+])
+def test_byline_copies_at_either_end_of_the_body_go(lead: str, tail: str, authors: list[str]) -> None:
+    import lxml.html
+
+    from crawler.extract.bylines import drop_byline_copies
+
+    content = lxml.html.fragment_fromstring(lead + PARAGRAPHS + tail, create_parent="div")
+    drop_byline_copies(content, authors)
+    text = " ".join(content.text_content().split())
+    assert "Dara Sok" not in text
+    assert text.startswith("Paragraph 0") and text.endswith("Paragraph 7 of the story, with enough words to read as "
+                                                             "article text.")
+
+
+@pytest.mark.parametrize(("block", "where"), [
+    ("<p>Dara Sok said the harvest was good.</p>", "start"),  # a sentence naming the author
+    ("<p>By Dara Sok and the Example Desk</p>", "start"),  # a name that is not one of the authors
+    ("<p>Dara Sok</p>", "middle"),  # inside the text: a name label (an interview), not a byline
+])
+def test_other_lines_naming_the_author_stay(block: str, where: str) -> None:
+    import lxml.html
+
+    from crawler.extract.bylines import drop_byline_copies
+
+    half = len(PARAGRAPH_LIST) // 2
+    html = block + PARAGRAPHS if where == "start" else "".join([*PARAGRAPH_LIST[:half], block, *PARAGRAPH_LIST[half:]])
+    content = lxml.html.fragment_fromstring(html, create_parent="div")
+    drop_byline_copies(content, ["Dara Sok"])
+    assert "Dara Sok" in content.text_content()
