@@ -217,6 +217,20 @@ def is_reading_time(text: str) -> bool:
     return len(text) <= 40 and bool(_READING_TIME_RE.fullmatch(" ".join(text.split()).strip(" ·|•")))
 
 
+_META_SEPARATOR_RE = re.compile(r"\s+[|\u00b7\u2022]\s+")
+MAX_META_SEGMENT_WORDS = 4
+
+
+def is_meta_row(text: str) -> bool:
+    """A short row of page furniture joined by bars or dots, one of them a date or time
+    ("Politics | Agency | 11.2.2025 | 23:55 | Updated 12.2.2025 7:25")."""
+    if len(text) > 120:
+        return False
+    segments = [s for s in _META_SEPARATOR_RE.split(text.strip()) if s]
+    return (len(segments) >= 3 and all(len(s.split()) <= MAX_META_SEGMENT_WORDS for s in segments)
+            and any(_TIME_RE.search(s) or _FULL_DATE_RE.search(s) for s in segments))
+
+
 _BOILERPLATE_LINE_RE = re.compile(
     r"^(?:ad ?block(?:er)? (?:users?|detected)|advertisement\b|anzeige\b|werbung\b"
     r"|to view this video please enable javascript|your browser does not support|media playback is (?:un)?supported)",

@@ -19,6 +19,7 @@ from crawler.extract.boilerplate import (
     is_boilerplate_phrase,
     is_copyright_notice,
     is_dateline,
+    is_meta_row,
     is_notice,
     is_reading_time,
 )
@@ -211,11 +212,12 @@ def _drop_header_furniture(container: Element, page: Page) -> None:
 
 
 def _drop_datelines(container: Element, page: Page) -> None:
-    """Remove the own text of blocks that are a date/time stamp or a reading time, wherever they are
+    """Remove the own text of blocks that are a date/time stamp, a reading time or a row of furniture
+    around a date ("Politics | Agency | 11.2.2025 | 23:55"), wherever they are
     ("Published 30 August 2023 at 14:52, updated 15:54" next to a nested "4 min read")."""
     doomed = [el for el in container.iter() if (block := page.blocks.get(el)) is not None
               and el.tag not in _CELL_TAGS and el.tag not in HEADING_TAGS
-              and (is_dateline(block.text) or is_reading_time(block.text))]
+              and (is_dateline(block.text) or is_reading_time(block.text) or is_meta_row(block.text))]
     for el in doomed:
         clear_own_text(el)
 

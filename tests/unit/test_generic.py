@@ -656,3 +656,15 @@ def test_a_paragraph_opening_with_an_expandable_glossary_term_stays() -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + glossary + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
     assert "Milled rice exports rose fastest" in text_of(found)
+
+
+@pytest.mark.parametrize(("line", "meta"), [
+    ("Innlent | mbl | 11.2.2025 | 23:55 | Uppfært 12.2.2025 7:25", True),
+    ("Politik · dpa · 12. März 2024", True),
+    ("Home | News | Business", False),  # no date: a breadcrumb, judged elsewhere
+    ("Exports rose 12% | imports fell 3% in the year to 12.3.2024, the ministry said in its report", False),
+])
+def test_rows_of_furniture_around_a_date(line: str, meta: bool) -> None:
+    from crawler.extract.boilerplate import is_meta_row
+
+    assert is_meta_row(line) is meta
