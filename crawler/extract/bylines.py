@@ -153,10 +153,13 @@ def drop_byline_copies(content: lxml.html.HtmlElement, authors: list[str]) -> No
     keys = {key for name in authors if (key := fold(name))}
     if not keys:
         return
-    leaves = [el for el in content.iter() if isinstance(el.tag, str) and el.tag in _TEXT_BLOCK_TAGS
-              and el is not content and el.find(".//img") is None
-              and not any(isinstance(sub.tag, str) and sub.tag in _TEXT_BLOCK_TAGS for sub in el.iterdescendants())
-              and el.text_content().strip()]
+    elements = [el for el in content.iter() if isinstance(el.tag, str)]
+    holds_block: dict[lxml.html.HtmlElement, bool] = {}
+    for el in reversed(elements):  # children before parents: one pass
+        holds_block[el] = any(child.tag in _TEXT_BLOCK_TAGS or holds_block.get(child, False)
+                              for child in el if isinstance(child.tag, str))
+    leaves = [el for el in elements if el.tag in _TEXT_BLOCK_TAGS and el is not content
+              and not holds_block[el] and el.find(".//img") is None and el.text_content().strip()]
     edges = leaves[:BYLINE_EDGE_BLOCKS] + leaves[-BYLINE_EDGE_BLOCKS:]
     for el in dict.fromkeys(edges):
         if _only_names(" ".join(el.text_content().split()), keys) and el.getparent() is not None:

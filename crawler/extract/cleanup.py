@@ -39,7 +39,9 @@ MORE_TOGGLE_RE = re.compile(r"(?:\.{2,}|…)?\s*(?:(?:show|read|see) )?(?:more|m
 CAPTION_CONTROL_RE = re.compile(
     r"(?:(?:image|photo|picture|slide|bild|foto|imagen|diapositiva)\s*)?\d{1,3}\s*(?:of|/|von|de|sur|di|av|van)\s*\d{1,3}"
     r"|(?:\.{2,}|…)?\s*(?:(?:show|read|see) )?(?:less|weniger|menos|moins)|" + MORE_TOGGLE_RE.pattern, re.I)
-"""The whole text of a caption's slide counter or expand/shorten toggle."""
+"""The whole text of a caption's slide counter or expand/shorten toggle..."""
+MAX_CONTROL_CHARS = 30
+"""...which is at most this long."""
 REPEAT_MIN_WORDS = 8
 """A block of at least this many words whose words another block of the article holds is a copy..."""
 REPEAT_MAX_WORDS = 80
@@ -244,10 +246,9 @@ def _drop_caption_controls(container: Element) -> set[Element]:
     """Remove the controls of captions and galleries: slide counters ("1 of 4") and the toggles that
     expand or shorten a caption ("... more", "less"). Return the blocks that held a "more" toggle (the
     shortened copies of a caption)."""
-    controls = [(el, text) for el in container.iter() if isinstance(el.tag, str) and el.tag not in HEADING_TAGS
-                and len(el) <= 3 and el.find(".//img") is None
-                and CAPTION_CONTROL_RE.fullmatch(text := " ".join(el.text_content().split()))
-                and _is_caption(el, container)]
+    controls = [(el, text) for el in _inside_captions(container) if el.tag not in HEADING_TAGS
+                and len(el) <= 3 and (text := _short_text(el, MAX_CONTROL_CHARS)) is not None
+                and CAPTION_CONTROL_RE.fullmatch(text) and el.find(".//img") is None]
     shortened: set[Element] = set()
     for el, text in controls:
         block = next((a for a in el.iterancestors() if a.tag in BLOCK_TAGS), None)
@@ -255,6 +256,38 @@ def _drop_caption_controls(container: Element) -> set[Element]:
             shortened.add(block)
         drop(el)
     return shortened
+
+
+def _inside_captions(container: Element) -> list[Element]:
+    """The elements that are or sit inside a caption, figure or gallery below `container` (what
+    `_is_caption` says of each, in one pass over the tree)."""
+    found: list[Element] = []
+    inside: dict[Element, bool] = {container: False}
+    for el in container.iterdescendants():
+        if not isinstance(el.tag, str):
+            continue
+        parent = el.getparent()
+        flag = inside.get(parent, False) if parent is not None else False
+        if not flag:
+            flag = el.tag in {"figure", "figcaption"} or bool(CAPTION_WORDS.intersection(
+                attribute_words(f"{el.get('class', '')} {el.get('id', '')}")))
+        inside[el] = flag
+        if flag:
+            found.append(el)
+    return found
+
+
+def _short_text(el: Element, limit: int) -> str | None:
+    """The element's text, whitespace collapsed, when it is at most `limit` characters (read no further)."""
+    parts: list[str] = []
+    size = 0
+    for piece in el.itertext():
+        size += len(piece)
+        if size > 4 * limit:  # whitespace included: stop early on big elements
+            return None
+        parts.append(piece)
+    text = " ".join("".join(parts).split())
+    return text if len(text) <= limit else None
 
 
 def _drop_duplicate_captions(container: Element, page: Page, shortened: set[Element]) -> None:
