@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
@@ -22,6 +23,7 @@ from crawler.extract.markdown import (
     html_to_markdown,
     image_source,
     inline_markdown,
+    is_image_button,
 )
 
 if TYPE_CHECKING:
@@ -146,58 +148,57 @@ def take_lead_image(
 def _take_leading_caption(content: lxml.html.HtmlElement, base_url: str) -> str | None:
     """Remove and return the caption elements (with the credit after them) that open the content before
     any text, when no image goes with them."""
-    walker = lxml.etree.iterwalk(content, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if event == "end":
-            if el is not content and el.tail and el.tail.strip():
-                return None
-            continue
-        if not tag or tag in DROP_TAGS:
-            walker.skip_subtree()
-            continue
-        if tag in ("img", "amp-img", "picture", "figure") or tag in _EMBED_TAGS:
+    for el in _opening_elements(content):
+        if el.tag in ("img", "amp-img", "picture", "figure") or el.tag in _EMBED_TAGS:
             return None
-        if tag == "figcaption" or _CAPTION_CLASS_RE.search(el.get("class", "")):
+        if _is_caption_box(el):
             parts = [el]
             sibling = el.getnext()
-            while sibling is not None and isinstance(sibling.tag, str) and \
-                    _CAPTION_CLASS_RE.search(sibling.get("class", "")) and sibling.find(".//img") is None:
+            while sibling is not None and isinstance(sibling.tag, str) and _is_caption_box(sibling):
                 parts.append(sibling)
                 sibling = sibling.getnext()
             caption = " ".join(part for part in (inline_markdown(p, base_url) for p in parts) if part) or None
             for part in parts:
                 _drop(part)
             return caption
-        if el.text and el.text.strip():
-            return None
     return None
 
 
 def _first_image_before_text(content: lxml.html.HtmlElement, base_url: str) -> tuple[lxml.html.HtmlElement, str] | None:
-    walker = lxml.etree.iterwalk(content, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if event == "end":
-            if el is not content and el.tail and el.tail.strip():
-                return None
-            continue
-        if not tag or (tag in DROP_TAGS and not (tag == "button" and el.find(".//img") is not None)):
-            walker.skip_subtree()  # (a lightbox button around an image is walked: the image is content)
-            continue
-        if tag in ("img", "amp-img"):
+    for el in _opening_elements(content):
+        if el.tag in ("img", "amp-img"):
             src = image_source(el, base_url)
             if src and _lead_worthy(el, src):
                 return el, src
-            continue
-        if tag in _EMBED_TAGS and embed_url(el, base_url):
+        elif el.tag in _EMBED_TAGS and embed_url(el, base_url):
             return None  # the article opens with a video
-        if tag == "figcaption" or (_CAPTION_CLASS_RE.search(el.get("class", "")) and el.find(".//img") is None):
-            walker.skip_subtree()  # caption text is not article text
-            continue
-        if el.text and el.text.strip():
-            return None
     return None
+
+
+def _opening_elements(content: lxml.html.HtmlElement) -> Iterator[lxml.html.HtmlElement]:
+    """The elements that open `content` before any of its text, in document order. Junk is skipped (a
+    lightbox button around an image is walked: the image is content); a caption is given but not walked
+    into (caption text is not article text)."""
+    walker = lxml.etree.iterwalk(content, events=("start", "end"))
+    for event, el in walker:
+        if event == "end":
+            if el is not content and el.tail and el.tail.strip():
+                return
+            continue
+        if not isinstance(el.tag, str) or (el.tag in DROP_TAGS and not is_image_button(el)):
+            walker.skip_subtree()
+            continue
+        yield el
+        if _is_caption_box(el):
+            walker.skip_subtree()
+        elif el.text and el.text.strip():
+            return
+
+
+def _is_caption_box(el: lxml.html.HtmlElement) -> bool:
+    """A <figcaption>, or a caption/credit-classed element without an image of its own."""
+    return el.tag == "figcaption" or (bool(_CAPTION_CLASS_RE.search(el.get("class", "")))
+                                      and el.find(".//img") is None)
 
 
 def _lead_worthy(img: lxml.html.HtmlElement, src: str) -> bool:

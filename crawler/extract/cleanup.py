@@ -65,6 +65,7 @@ _CELL_TAGS = frozenset({"td", "th", "li", "dd", "dt", "caption"})
 _LIST_TAGS = frozenset({"ul", "ol"})
 _HEADER_TAGS = frozenset({"header", "hgroup", "address"})
 _FIGURE_TAGS = frozenset({"figure", "figcaption", "picture"})
+_FIGURE_CAPTION_TAGS = frozenset({"figure", "figcaption"})
 _SET_APART_TAGS = frozenset({"blockquote", "aside", "figure", "figcaption"})
 _SEQUENCE_TAGS = HEADING_TAGS | {"p", "li", "table", "figure", "img", "blockquote", "pre"}
 
@@ -251,8 +252,8 @@ def _drop_caption_controls(container: Element) -> set[Element]:
                 and CAPTION_CONTROL_RE.fullmatch(text) and el.find(".//img") is None]
     shortened: set[Element] = set()
     for el, text in controls:
-        block = next((a for a in el.iterancestors() if a.tag in BLOCK_TAGS), None)
-        if block is not None and MORE_TOGGLE_RE.fullmatch(text):
+        if MORE_TOGGLE_RE.fullmatch(text) and (block := next(
+                (a for a in el.iterancestors() if a.tag in BLOCK_TAGS), None)) is not None:
             shortened.add(block)
         drop(el)
     return shortened
@@ -268,10 +269,7 @@ def _inside_captions(container: Element) -> list[Element]:
             continue
         parent = el.getparent()
         flag = inside.get(parent, False) if parent is not None else False
-        if not flag:
-            flag = el.tag in {"figure", "figcaption"} or bool(CAPTION_WORDS.intersection(
-                attribute_words(f"{el.get('class', '')} {el.get('id', '')}")))
-        inside[el] = flag
+        inside[el] = flag = flag or _names_caption(el)
         if flag:
             found.append(el)
     return found
@@ -319,13 +317,19 @@ def _drop_duplicate_captions(container: Element, page: Page, shortened: set[Elem
 
 
 def _is_caption(el: Element, container: Element) -> bool:
+    """Whether el is or sits inside a caption, figure or gallery below `container`."""
     for node in (el, *el.iterancestors()):
         if node is container:
             return False
-        if node.tag in {"figure", "figcaption"} or CAPTION_WORDS.intersection(
-                attribute_words(f"{node.get('class', '')} {node.get('id', '')}")):
+        if _names_caption(node):
             return True
     return False
+
+
+def _names_caption(el: Element) -> bool:
+    """A figure, a figcaption, or an element whose class or id names a caption, credit or gallery."""
+    return el.tag in _FIGURE_CAPTION_TAGS or bool(CAPTION_WORDS.intersection(
+        attribute_words(f"{el.get('class', '')} {el.get('id', '')}")))
 
 
 def _drop_repeated_blocks(container: Element) -> None:

@@ -27,6 +27,7 @@ from crawler.extract.boilerplate import (
 from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
+from crawler.extract.markdown import is_image_button
 
 logger = logging.getLogger(__name__)
 
@@ -100,17 +101,12 @@ def _preclean(root: Element, everything: list[Element]) -> list[Element]:
     of the form controls and signup buttons that were dropped (newsletter, login and comment boxes are
     built around them)."""
     doomed = [el for el in everything if el is not root and (
-        not isinstance(el.tag, str) or (el.tag in JUNK_TAGS and not _is_image_button(el)) or _is_hidden(el))]
+        not isinstance(el.tag, str) or (el.tag in JUNK_TAGS and not is_image_button(el)) or _is_hidden(el))]
     controls = [parent for el in doomed if (el.tag in _CONTROL_TAGS or _is_signup_button(el))
                 and (parent := el.getparent()) is not None]
     for el in doomed:
         drop(el)
     return controls
-
-
-def _is_image_button(el: Element) -> bool:
-    """A <button> around an image (a picture that opens a lightbox): the image is article content."""
-    return el.tag == "button" and next(el.iter("img", "picture"), None) is not None
 
 
 def _is_signup_button(el: Element) -> bool:

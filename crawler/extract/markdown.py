@@ -471,7 +471,7 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement, *, root: bool = False
     if not tag or _is_hidden(el):
         return None, False
     if tag in DROP_TAGS:
-        if tag == "button" and next(el.iter(*_IMAGE_TAGS), None) is not None:
+        if is_image_button(el):
             _add_media_only(conv, el)  # an image that opens a lightbox: the image without the button
         return None, False
     if is_quote_embed(el, tag) and not conv.inline_bufs and el.text_content().strip():
@@ -550,6 +550,11 @@ def is_image_caption(el: lxml.html.HtmlElement, tag: str) -> bool:
             return True
         node = node.getparent()
     return False
+
+
+def is_image_button(el: lxml.html.HtmlElement) -> bool:
+    """A <button> around an image (a picture that opens a lightbox): the image is article content."""
+    return el.tag == "button" and next(el.iter(*_IMAGE_TAGS), None) is not None
 
 
 def is_orphan_caption(el: lxml.html.HtmlElement, tag: str) -> bool:

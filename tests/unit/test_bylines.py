@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
-from crawler.extract.bylines import parse_byline
+from crawler.extract.bylines import drop_byline_copies, parse_byline
 
 
 @pytest.mark.parametrize(("byline", "names"), [
@@ -79,10 +80,6 @@ PARAGRAPHS = "".join(PARAGRAPH_LIST)
     ("", "<p><em>Dara Sok, Lina Chan</em></p>", ["Lina Chan", "Dara Sok"]),
 ])
 def test_byline_copies_at_either_end_of_the_body_go(lead: str, tail: str, authors: list[str]) -> None:
-    import lxml.html
-
-    from crawler.extract.bylines import drop_byline_copies
-
     content = lxml.html.fragment_fromstring(lead + PARAGRAPHS + tail, create_parent="div")
     drop_byline_copies(content, authors)
     text = " ".join(content.text_content().split())
@@ -97,10 +94,6 @@ def test_byline_copies_at_either_end_of_the_body_go(lead: str, tail: str, author
     ("<p>Dara Sok</p>", "middle"),  # inside the text: a name label (an interview), not a byline
 ])
 def test_other_lines_naming_the_author_stay(block: str, where: str) -> None:
-    import lxml.html
-
-    from crawler.extract.bylines import drop_byline_copies
-
     half = len(PARAGRAPH_LIST) // 2
     html = block + PARAGRAPHS if where == "start" else "".join([*PARAGRAPH_LIST[:half], block, *PARAGRAPH_LIST[half:]])
     content = lxml.html.fragment_fromstring(html, create_parent="div")

@@ -9,6 +9,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
+from crawler.extract.boilerplate import chrome_strength, is_dateline, is_meta_row, is_notice, is_reading_time
 from crawler.extract.document import parse_document
 from crawler.extract.generic import find_main_content
 
@@ -531,8 +532,6 @@ def test_a_newsletter_box_around_a_signup_button_goes_but_a_figure_with_a_play_b
     ("Residents were told to follow the advice on Facebook from the council.", False),
 ])
 def test_follow_us_and_news_tip_lines_are_notices(line: str, notice: bool) -> None:
-    from crawler.extract.boilerplate import is_notice
-
     assert is_notice(line) is notice
 
 
@@ -581,34 +580,30 @@ def test_a_dateline_beside_a_reading_time_and_a_save_widget_go_after_the_standfi
     ("He ran the last lap in 4 minutes", False), ("Read the 10-minute guide to the new freight routes", False),
 ])
 def test_reading_time_lines(line: str, reading_time: bool) -> None:
-    from crawler.extract.boilerplate import is_reading_time
-
     assert is_reading_time(line) is reading_time
 
 
-def test_a_paragraph_mostly_linked_stays_but_a_read_more_line_goes() -> None:
-    linked = ('<p>The freight study was shelved in 2021 but was <a href="/business/freight-study-reopened">'
-              're-opened earlier this year after exporters complained about the cost of the long routes</a>.</p>')
-    read_more = ('<p>Read more: <a href="/business/fuel-prices-ease">Fuel prices ease for a second straight '
-                 'period as the regulator passes on lower import costs</a></p>')
-    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + linked + read_more + paragraphs(PARAGRAPHS[2:])))
+@pytest.mark.parametrize(("kept", "sentence", "dropped"), [
+    # a paragraph mostly linked, next to a "Read more: [headline]" line
+    ('<p>The freight study was shelved in 2021 but was <a href="/business/freight-study-reopened">'
+     're-opened earlier this year after exporters complained about the cost of the long routes</a>.</p>',
+     "The freight study was shelved in 2021 but was re-opened earlier this year",
+     '<p>Read more: <a href="/business/fuel-prices-ease">Fuel prices ease for a second straight '
+     'period as the regulator passes on lower import costs</a></p>'),
+    # a few words leading into a link that continues the sentence, inside wrapper <div>s
+    ('<div class="text-block"><div><p>It also <a href="https://ministry.example.org/freight">'
+     'publishes monthly freight rates for the main export routes</a>.</p></div></div>',
+     "It also publishes monthly freight rates for the main export routes.",
+     '<div class="text-block"><div><p>See also: <a href="/business/fuel-prices-ease">'
+     'Fuel prices ease for a second straight period.</a></p></div></div>'),
+])
+def test_a_sentence_mostly_linked_stays_but_a_link_line_goes(kept: str, sentence: str, dropped: str) -> None:
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + kept + dropped + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
     text = text_of(found)
-    assert "The freight study was shelved in 2021 but was re-opened earlier this year" in text
+    assert sentence in text
     assert "Fuel prices ease" not in text
     assert all(paragraph in text for paragraph in PARAGRAPHS)
-
-
-def test_a_short_sentence_leading_into_a_link_stays_inside_wrappers() -> None:
-    sentence = ('<div class="text-block"><div><p>It also <a href="https://ministry.example.org/freight">'
-                'publishes monthly freight rates for the main export routes</a>.</p></div></div>')
-    headline = ('<div class="text-block"><div><p>See also: <a href="/business/fuel-prices-ease">'
-                'Fuel prices ease for a second straight period.</a></p></div></div>')
-    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + sentence + headline + paragraphs(PARAGRAPHS[2:])))
-    assert found is not None
-    text = text_of(found)
-    assert "It also publishes monthly freight rates for the main export routes." in text
-    assert "Fuel prices ease" not in text
 
 
 def test_subheadings_of_a_body_written_as_text_and_breaks_stay() -> None:
@@ -632,8 +627,6 @@ def test_subheadings_of_a_body_written_as_text_and_breaks_stay() -> None:
     ("On 30 August 2023 at 14:52 the first freighter left the port with a full load.", False),
 ])
 def test_datelines_in_several_scripts(line: str, dateline: bool) -> None:
-    from crawler.extract.boilerplate import is_dateline
-
     assert is_dateline(line) is dateline
 
 
@@ -645,8 +638,6 @@ def test_datelines_in_several_scripts(line: str, dateline: bool) -> None:
     ("julep-sticky-player rounded-md", 2),
 ])
 def test_utility_classes_that_look_like_chrome_words(classes: str, strength: int) -> None:
-    from crawler.extract.boilerplate import chrome_strength
-
     assert chrome_strength(classes) == strength
 
 
@@ -665,6 +656,4 @@ def test_a_paragraph_opening_with_an_expandable_glossary_term_stays() -> None:
     ("Exports rose 12% | imports fell 3% in the year to 12.3.2024, the ministry said in its report", False),
 ])
 def test_rows_of_furniture_around_a_date(line: str, meta: bool) -> None:
-    from crawler.extract.boilerplate import is_meta_row
-
     assert is_meta_row(line) is meta
