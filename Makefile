@@ -12,7 +12,7 @@ help:
 	@echo "make test           run every test (offline)"
 	@echo "make crawl          crawl the live Phnom Penh Post into output/"
 	@echo "make site           build the Jekyll site in output/ (installs Debian's jekyll if missing)"
-	@echo "make bench          crawl a generated site on 127.0.0.1 and compare with a bare Scrapy spider"
+	@echo "make bench          crawl a generated site on 127.0.0.1: vs a bare Scrapy spider, and one machine vs a shared frontier"
 	@echo "make bench-extract  score extraction on the bundled corpora against trafilatura"
 	@echo "make lint           ruff and mypy"
 
@@ -39,6 +39,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.crawl
+	$(PY) -m tests.bench.frontier
 
 bench-extract: $(STAMP)
 	$(PY) -m tests.bench.extract

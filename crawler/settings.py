@@ -83,6 +83,17 @@ POST_OPTIONAL_FIELDS = ["author"]
 POST_FEED_ENABLED = True
 POST_FEED_DIR = ""
 
+# Several machines, one crawl (crawler/distributed): with REDIS_URL set, this run shares one Redis-backed
+# frontier and duplicate filter (scrapy-redis). A plain run leads (discovers, writes every post); a run
+# with FRONTIER_WORKER=1 helps: it fetches and extracts from the shared queue and relays what it finds
+# to the leader. A worker waits up to FRONTIER_WAIT seconds for a leader; roles are kept by heartbeats
+# every FRONTIER_HEARTBEAT seconds and lapse after three missed ones.
+ADDONS = {"crawler.distributed.addon.SharedFrontier": 0}
+REDIS_URL = os.environ.get("NEWS_REDIS_URL", "")
+FRONTIER_WORKER = False
+FRONTIER_WAIT = 60.0
+FRONTIER_HEARTBEAT = 5.0
+
 # Scrapy defaults we rely on, stated for readers.
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -2,7 +2,8 @@
 
 Exit statuses of `scrapy crawl`: 0 healthy run; 1 the run failed (did not finish, an ERROR was
 logged, or too many article pages held no article); 2 bad usage or configuration (unknown spider,
-bad spider argument, bad site profile); 3 another run holds the output folder's lock.
+bad spider argument, bad site profile, a bad frontier setting); 3 another run holds the output folder's
+lock, or another run leads the shared frontier (REDIS_URL) of the spider.
 """
 
 EXIT_OK = 0

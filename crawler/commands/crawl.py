@@ -12,6 +12,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from crawler.distributed import BUSY_REASON, FrontierUsageError
 from crawler.extensions.lock import RunLocked
 from crawler.extensions.summary import DEFAULT_MISSING_MAX_RATIO, assess
 from crawler.profiles import ProfileError
@@ -59,11 +60,16 @@ class Command(ScrapyCrawlCommand):
         if isinstance(error, SpiderArgumentError | ProfileError):
             logger.error("Bad argument: %s", error)
             return EXIT_USAGE
+        if isinstance(error, FrontierUsageError):
+            logger.error("Bad setting: %s", error)
+            return EXIT_USAGE
         if error is not None:
             logger.error("The crawl could not start: %s", error, exc_info=error)
             return EXIT_FAILED
         if self.crawler_process is not None and self.crawler_process.bootstrap_failed:
             return EXIT_FAILED
+        if crawler.stats.get_value("finish_reason") == BUSY_REASON:
+            return EXIT_LOCKED  # another run leads the shared frontier (logged by the frontier)
         ratio = crawler.settings.getfloat("ARTICLES_MISSING_MAX_RATIO", DEFAULT_MISSING_MAX_RATIO)
         return EXIT_FAILED if assess(crawler.stats.get_stats(), ratio) else EXIT_OK
 

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Self
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from crawler.distributed import is_worker
+
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -91,8 +93,8 @@ class RunLock:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        if not crawler.settings.getbool("RUN_LOCK_ENABLED", True):
-            raise NotConfigured
+        if not crawler.settings.getbool("RUN_LOCK_ENABLED", True) or is_worker(crawler.settings):
+            raise NotConfigured  # a frontier worker writes nothing into OUTPUT_DIR
         spider: Spider | None = crawler.spider
         name = spider.name if spider is not None else crawler.spidercls.name
         extension = cls(OutputLock(lock_path(crawler.settings.get("OUTPUT_DIR") or "output")))

@@ -88,6 +88,11 @@ def summary_line(spider_name: str, stats: Mapping[str, Any], problems: list[str]
     ]
     if _int(stats, "urls/refused"):
         parts.append(f"{_int(stats, 'urls/refused')} URL lines refused")
+    role = stats.get("frontier/role")
+    if role == "worker":
+        parts.append(f"worker: {_int(stats, 'frontier/sent/article')} articles relayed to the leader")
+    elif role == "leader":
+        parts.append(f"leader: {_int(stats, 'frontier/received/article')} articles from workers")
     status = "OK" if not problems else "FAILED (" + "; ".join(problems) + ")"
     return f"Run summary [{spider_name}]: {status} - " + ", ".join(parts)
 
@@ -153,7 +158,9 @@ class RunSummary:
 
     def _write_stats(self, stats: Mapping[str, Any], problems: list[str]) -> Path | None:
         folder = self.output_dir / RUNS_DIR
-        path = folder / f"{self.spider_name}-{self.started:%Y%m%dT%H%M%SZ}.json"
+        # A frontier worker may share OUTPUT_DIR with its leader: its file must not replace the leader's.
+        role = "-worker" if stats.get("frontier/role") == "worker" else ""
+        path = folder / f"{self.spider_name}{role}-{self.started:%Y%m%dT%H%M%SZ}.json"
         document = {
             "spider": self.spider_name,
             "started": self.started.isoformat(),

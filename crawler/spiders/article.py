@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.discovery.urllist import UrlList, parse_url_list
+from crawler.distributed import is_worker
 from crawler.profiles import SiteProfile, configured_profiles, profile_for_url
 from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url, origin_root
 
@@ -59,6 +60,11 @@ class ArticleSpider(NewsSpider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        if is_worker(crawler.settings):
+            raise SpiderArgumentError(
+                "the article spider fetches the URLs it is given on this machine; frontier workers "
+                "(FRONTIER_WORKER=1) run a site spider such as phnompenhpost"
+            )
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.profiles = configured_profiles(crawler.settings)
         return spider

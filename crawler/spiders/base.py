@@ -24,6 +24,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.discovery.memory import UrlMemory, memory_path
+from crawler.distributed import is_worker
+from crawler.distributed.relay import RelayMemory
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
 from crawler.profiles import SiteProfile
@@ -104,7 +106,7 @@ class NewsSpider(Spider):
                 f"spider {self.name!r}: unknown argument(s) {', '.join(unknown) or args!s} (allowed: {allowed})"
             )
         super().__init__(**{k: v for k, v in kwargs.items() if k.startswith("_")})
-        self._memory: UrlMemory | None = None
+        self._memory: UrlMemory | RelayMemory | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -120,10 +122,18 @@ class NewsSpider(Spider):
         return Path(self.settings.get("OUTPUT_DIR") or "output")
 
     @property
-    def memory(self) -> UrlMemory:
-        """Aliases and dead URLs, opened on first use."""
+    def worker(self) -> bool:
+        """Whether this run is a worker of a shared frontier (it relays, it writes nothing)."""
+        return is_worker(self.settings)
+
+    @property
+    def memory(self) -> UrlMemory | RelayMemory:
+        """Aliases and dead URLs, opened on first use; a frontier worker's tells the leader instead."""
         if self._memory is None:
-            self._memory = UrlMemory.open(memory_path(self.output_dir))
+            if self.worker:
+                self._memory = RelayMemory.from_crawler(self.crawler)
+            else:
+                self._memory = UrlMemory.open(memory_path(self.output_dir))
         return self._memory
 
     def _on_spider_closed(self, spider: Spider) -> None:
@@ -264,9 +274,10 @@ class NewsSpider(Spider):
             self.logger.warning("Article page %s failed: %s", request.url,
                                 failure.getErrorMessage() or type(error).__name__)
 
-    def _on_item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
-        """After the pipelines kept an article: every URL that led to it becomes an alias of it."""
-        if spider is not self or not isinstance(item, Article) or not item.origin_url:
+    def _on_item_scraped(self, item: Any, response: Response | None, spider: Spider) -> None:
+        """After the pipelines kept an article: every URL that led to it becomes an alias of it.
+        (An article a frontier worker relayed has no response here: the worker sent its aliases.)"""
+        if spider is not self or response is None or not isinstance(item, Article) or not item.origin_url:
             return
         variants = {response.meta.get("key"), self.key_of(self.origin_url_of(response.url, response.meta))}
         variants.update(response.meta.get("redirected_from") or ())

@@ -28,6 +28,7 @@ from crawler.discovery.feeds import parse_feed
 from crawler.discovery.links import http_url, parse_datetime
 from crawler.discovery.listings import parse_listing
 from crawler.discovery.sitemaps import parse_sitemap
+from crawler.distributed import LOCAL
 from crawler.extract.urls import to_mirror, to_origin
 from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url
 from crawler.state import Record, StateStore, state_path
@@ -184,6 +185,8 @@ class SiteSpider(NewsSpider):
     # ------------------------------------------------------------------ phase 1: discovery
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.worker:
+            return  # the leader discovers; a worker takes article requests from the shared queue
         self._open_store()
         state = getattr(self, "state", None)  # set by Scrapy's SpiderState extension when JOBDIR is used
         if isinstance(state, dict):
@@ -211,6 +214,7 @@ class SiteSpider(NewsSpider):
         origin = urljoin(self.site.origin + "/", url)
         if not self._http(origin, "discovery source"):
             return None
+        meta[LOCAL] = True  # a shared frontier keeps discovery on the leader, next to the store
         return Request(self.fetch_url_of(origin, meta), callback=callback, errback=self.discovery_failed, meta=meta)
 
     def _sitemap_request(self, url: str) -> Request | None:

@@ -238,12 +238,19 @@ def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[int, float, 
     return process.returncode, time.monotonic() - started, peak_kb / 1024
 
 
-def crawl_project(server: ReplayServer, work: Path, label: str) -> Result:
-    out = work / "out"
-    command = [sys.executable, "-m", "scrapy", "crawl", "benchsite", "-a", f"base_url={server.base_url}",
-               "-s", f"OUTPUT_DIR={out}", "-s", f"SITES_DIR={work / 'sites'}", "-s", "AUTOTHROTTLE_ENABLED=0",
-               "-s", "DOWNLOAD_DELAY=0", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
-               "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", "-s", "LOG_LEVEL=WARNING"]
+def project_command(server: ReplayServer, work: Path, out: Path, concurrency: int = CONCURRENCY,
+                    extra: tuple[str, ...] = ()) -> list[str]:
+    """`scrapy crawl benchsite` against the generated site, politeness delays off."""
+    return [sys.executable, "-m", "scrapy", "crawl", "benchsite", "-a", f"base_url={server.base_url}",
+            "-s", f"OUTPUT_DIR={out}", "-s", f"SITES_DIR={work / 'sites'}", "-s", "AUTOTHROTTLE_ENABLED=0",
+            "-s", "DOWNLOAD_DELAY=0", "-s", f"CONCURRENT_REQUESTS={concurrency}",
+            "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "-s", "LOG_LEVEL=WARNING", *extra]
+
+
+def crawl_project(server: ReplayServer, work: Path, label: str, concurrency: int = CONCURRENCY,
+                  extra: tuple[str, ...] = (), out_name: str = "out") -> Result:
+    out = work / out_name
+    command = project_command(server, work, out, concurrency, extra)
     status, seconds, peak = run_measured(command, ROOT, work / f"{label}.log")
     runs = sorted((out / ".crawler" / "runs").glob("benchsite-*.json"), key=lambda p: p.stat().st_mtime_ns)
     stats = json.loads(runs[-1].read_text(encoding="utf-8"))["stats"] if runs else {}
@@ -272,12 +279,18 @@ def crawl_bare(server: ReplayServer, site: Site, work: Path) -> Result:
                   int(stats.get("downloader/request_count", 0)), site.size, site.size, peak, status)
 
 
-def bench(size: int, keep: bool) -> list[Result]:
+def workspace(size: int, prefix: str) -> tuple[Site, Path]:
+    """A generated site of `size` articles and a work folder holding its profile."""
     site = Site(size, datetime(2024, 1, 1, tzinfo=UTC))
-    work = Path(tempfile.mkdtemp(prefix=f"bench-crawl-{size}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"{prefix}-{size}-"))
     (work / "sites").mkdir()
     (work / "sites" / "benchsite.yaml").write_text(PROFILE, encoding="utf-8")
     (work / "site").mkdir()
+    return site, work
+
+
+def bench(size: int, keep: bool) -> list[Result]:
+    site, work = workspace(size, "bench-crawl")
     server = serve(site, work / "site")
     try:
         first = crawl_project(server, work, f"project spider, first run ({size})")

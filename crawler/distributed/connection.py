@@ -1,0 +1,43 @@
+"""Connecting to the frontier's Redis server, with errors that say what to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+from scrapy_redis.connection import get_redis_from_settings
+
+from crawler.distributed import FrontierUsageError
+
+
+def safe_url(url: str) -> str:
+    """A Redis URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return parts._replace(netloc=f"{user}{host}{port}").geturl()
+
+
+def connect(settings: Any) -> redis.Redis:
+    """A client for REDIS_URL (it connects on first use); FrontierUsageError for a URL redis cannot read."""
+    url = str(settings.get("REDIS_URL") or "").strip()
+    try:
+        server: redis.Redis = get_redis_from_settings(settings)
+    except ValueError as exc:
+        raise FrontierUsageError(f"REDIS_URL {safe_url(url)!r} is not a Redis URL ({exc})") from None
+    return server
+
+
+def positive(settings: Any, name: str) -> float:
+    """A setting that must be a number of seconds above 0; FrontierUsageError otherwise."""
+    try:
+        value = float(settings.get(name))
+    except (TypeError, ValueError):
+        value = -1.0
+    if value <= 0:
+        raise FrontierUsageError(f"{name} must be a number of seconds above 0, got {settings.get(name)!r}")
+    return value
