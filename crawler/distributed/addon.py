@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
 SCHEDULER = "crawler.distributed.frontier.Frontier"
-RELAY_PIPELINE = "crawler.distributed.relay.RelayPipeline"
+RELAY_PIPELINE = "crawler.pipelines.relay.RelayPipeline"
 _SCHEMES = ("redis://", "rediss://", "unix://")
 
 

@@ -1,6 +1,6 @@
 """The relay: what a worker finds goes back to the leader, the only run that writes.
 
-A worker's item pipeline is `RelayPipeline` (articles) and its URL memory is `RelayMemory`
+A worker's item pipeline is `crawler.pipelines.relay.RelayPipeline` (articles) and its URL memory is `RelayMemory`
 (redirect aliases, dead and revived links); both append JSON records to the spider's `relay` list
 in Redis. The leader's frontier reads them with `RelayReader` at every heartbeat and when it goes
 idle: articles go through the leader's own item pipelines (validate, normalise, store: the post,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import redis
 from scrapy.utils.defer import deferred_from_coro
@@ -46,7 +46,7 @@ def article_from_record(data: dict[str, Any]) -> Article:
     return Article(**{name: value for name, value in data.items() if name in _ARTICLE_FIELDS})
 
 
-class _Sender:
+class RelaySender:
     """Appends records to the relay list, counting them (`frontier/sent/<type>`)."""
 
     def __init__(self, crawler: Crawler) -> None:
@@ -59,31 +59,15 @@ class _Sender:
         self.stats.inc_value(f"frontier/sent/{record['type']}")
 
 
-class RelayPipeline:
-    """A worker's only item pipeline: the article goes to the leader (FRONTIER_WORKER=1)."""
-
-    def __init__(self, sender: _Sender) -> None:
-        self.sender = sender
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(_Sender(crawler))
-
-    def process_item(self, item: Any) -> Any:
-        if isinstance(item, Article):
-            self.sender.send(article_record(item))
-        return item
-
-
 class RelayMemory:
     """A worker's URL memory: knows nothing, tells the leader everything it learns."""
 
-    def __init__(self, sender: _Sender) -> None:
+    def __init__(self, sender: RelaySender) -> None:
         self.sender = sender
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelayMemory:
-        return cls(_Sender(crawler))
+        return cls(RelaySender(crawler))
 
     def resolve(self, url: str) -> str:
         return url
