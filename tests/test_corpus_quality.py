@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,19 @@ def test_inline_images_that_looked_hidden_keep_their_place_and_caption(page_id: 
     at = article.body.find(image)
     assert at >= 0, "the image is missing"
     assert 0 <= article.body.find(caption, at) - at < 800, "the caption does not follow its image"
+
+
+@pytest.mark.parametrize(("page_id", "stand_in"), [
+    ("uk-Metro_2024_07_17", "metro-branding/images/fallback.png"),  # a gallery of 13 lazy images
+    ("ind-TimesOfIndia_2026_04_16", "photo/83033472.cms"),  # one stand-in for every image
+    ("us-RollingStone_2024_04_25", "lazyload-fallback.gif"),
+])
+def test_lazy_images_show_the_image_not_the_loaders_stand_in(page_id: str, stand_in: str) -> None:
+    page, article, _ = article_for("fundus-dev", page_id)
+    raw = page.html.decode("utf-8")
+    images = [*re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", article.body), article.image or ""]
+    assert stand_in in raw and not any(stand_in in url for url in images)
+    assert all(html.unescape(url) in html.unescape(raw) for url in images if url)  # each is the page's own URL
 
 
 @pytest.mark.parametrize("page_id", ["uk-BBC_2026_04_25", "vn-VnExpress_2025_10_22", "ua-Pravda_2026_01_08"])

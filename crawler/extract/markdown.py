@@ -153,21 +153,30 @@ def _largest_from_srcset(srcset: str | None) -> str | None:
     return best[1] if best else None
 
 
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-lazy")
+"""Attributes a lazy loader copies into `src`: the image itself, while `src` holds a stand-in."""
+_OTHER_SOURCES = ("data-url", "data-full-src", "data-hi-res-src")
+"""Other renditions of the image, used when `src` is missing or a stand-in."""
+
+
 def _is_placeholder(src: str) -> bool:
+    """A stand-in, or no URL at all (a lazy loader's JSON or template in the attribute)."""
     lowered = src.lower()
-    return lowered.startswith("data:") or any(
+    return lowered.startswith("data:") or any(char in src for char in '{}"<> ') or any(
         word in lowered for word in ("placeholder", "blank.gif", "spacer.gif", "pixel.gif", "lazy-load", "1x1")
     )
 
 
 def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
-    """The image URL of an <img>: src, else lazy-loading attributes, else the largest srcset entry."""
+    """The image URL of an <img>: a lazy loader's attribute, else src, else another rendition or the
+    largest srcset entry.
+
+    A lazy loader swaps its attribute into `src` when the image scrolls into view, so until then `src`
+    holds a stand-in (a spinner, a site-wide "fallback.png", a blurred thumbnail) whatever its name."""
     width, height = img.get("width", ""), img.get("height", "")
     if width.strip() in ("0", "1") and height.strip() in ("0", "1"):
         return None  # tracking pixel
-    candidates = [img.get("src")]
-    candidates += [img.get(attr) for attr in ("data-src", "data-lazy-src", "data-original", "data-url",
-                                               "data-full-src", "data-hi-res-src")]
+    candidates = [img.get(attr) for attr in (*_LAZY_SOURCES, "src", *_OTHER_SOURCES)]
     candidates += [_largest_from_srcset(img.get("data-srcset")), _largest_from_srcset(img.get("srcset"))]
     parent = img.getparent()
     if parent is not None and parent.tag == "source":  # libxml2 nests <img> inside a non-void <source>

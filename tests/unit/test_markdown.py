@@ -64,6 +64,16 @@ STRUCTURE = [
     ("<p><img src='data:image/gif;base64,R0l' data-src='//cdn.example.org/b.jpg'></p>",
      "![](https://cdn.example.org/b.jpg)"),
     ("<p><img srcset='/s.jpg 320w, /l.jpg 1024w, /m.jpg 640w'></p>", "![](https://www.example.org/l.jpg)"),
+    # a lazy loader's attribute wins over src, whatever the stand-in in src is called (Metro, Rolling Stone)
+    ("<p><img src='/branding/fallback.png' data-src='/uploads/boats.jpg'></p>",
+     "![](https://www.example.org/uploads/boats.jpg)"),
+    ("<p><img class='lazy' src='/img/preloaderbig.gif' data-lazy-src='/uploads/river.jpg'></p>",
+     "![](https://www.example.org/uploads/river.jpg)"),
+    # ...but a larger rendition does not replace a real src, and a lazy loader's JSON is no URL
+    ("<p><img src='/crop/harbour.jpg' data-full-src='/full/harbour.jpg'></p>",
+     "![](https://www.example.org/crop/harbour.jpg)"),
+    ("<p><img src='/i/dock.jpg' data-src='{\"default\":{\"src\":\"/x.img\"}}'></p>",
+     "![](https://www.example.org/i/dock.jpg)"),
     ("<p>Text<img src='/px.gif' width='1' height='1'></p>", "Text"),
     ("<p><a href='/big.jpg'><img src='/small.jpg'></a></p>", "![](https://www.example.org/small.jpg)"),
     ("<picture><source srcset='/p.webp 800w'><img></picture>", "![](https://www.example.org/p.webp)"),
