@@ -57,6 +57,7 @@ def measured(rep: Report) -> dict[str, float | None]:
         "date": rep.date,
         "authors": rep.authors,
         "image_present": rep.image_present,
+        "image_url": rep.image_url,
     }
 
 
