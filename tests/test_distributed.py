@@ -36,6 +36,7 @@ from tests.crawl_helpers import (
     slow_articles,
     start_crawl,
     stop,
+    stray_files,
     summary_line,
 )
 from tests.redis_server import free_port, start_redis, stop_redis
@@ -242,6 +243,27 @@ def test_a_killed_worker_stops_counting_and_its_articles_come_next_run(replica: 
     again = crawl("phnompenhpost", replica, tmp_path / "leader", *shared)
     assert again.returncode == 0, again.output[-4000:]
     assert set(posts(tmp_path / "leader")) == EXPECTED  # what the dead worker held is fetched again
+
+
+def test_a_leader_whose_claim_was_taken_over_stops(replica: ReplayServer, redis_url: str, tmp_path: Path) -> None:
+    """A leader that stalled past its claim and finds another leader in its place stops (exit 1) rather
+    than write beside it; what it wrote stays whole."""
+    slow_articles(replica, 0.5)
+    leader = start_crawl(crawl_args("phnompenhpost", replica, tmp_path / "out", "-s", f"REDIS_URL={redis_url}",
+                                    *FAST_BEAT, "-s", "CONCURRENT_REQUESTS=1"), tmp_path / "leader.log")
+    client = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + 60
+    while not requested_articles(replica):
+        assert time.monotonic() < deadline and leader.poll() is None, (tmp_path / "leader.log").read_text()[-3000:]
+        time.sleep(0.05)
+    client.set("news-to-jekyll:phnompenhpost:leader", "archive-2:99:y", px=60_000)
+    assert leader.wait(timeout=60) == 1
+    log = (tmp_path / "leader.log").read_text()
+    assert "Another run took the lead of the phnompenhpost crawl; this run stops" in log
+    assert "'finish_reason': 'frontier_lost'" in log
+    assert client.get("news-to-jekyll:phnompenhpost:leader") == b"archive-2:99:y"  # not released: not ours
+    assert len(posts(tmp_path / "out")) < len(EXPECTED)  # each post parses (posts() reads them all)
+    assert stray_files(tmp_path / "out") == []
 
 
 # ---------------------------------------------------------------------- bad settings

@@ -190,6 +190,8 @@ class Frontier(Scheduler):  # type: ignore[misc]  # scrapy-redis has no type hin
         try:
             if self.worker:
                 engine = self.crawler.engine
+                if engine.scheduler is None:
+                    return  # the engine is closing: close() ends the heartbeats
                 self._mark(_IDLE if engine.spider_is_idle() else _BUSY)
                 return
             if not self._refresh(keys=[self.leader_key], args=[self.id, str(self.ttl_ms)]):
