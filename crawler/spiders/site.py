@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 REFUSED_STAT = "discovery/refused_not_http"
+CHECK_LISTING_PAGES = 2
+"""A check (`-a check=N`) follows each listing's pagination once: enough to see that it works."""
 _REFUSED_WARNINGS = 10
 """Warnings per run about discovered URLs that are not http(s); the rest go to DEBUG (all are counted)."""
 
@@ -70,6 +72,19 @@ def parse_flag(name: str, value: str | None) -> bool:
     raise SpiderArgumentError(f"{name} must be 1 or 0 (or true/false), got {value!r}")
 
 
+def parse_count(name: str, value: str | None) -> int | None:
+    """`-a check=5`: a whole number of at least 1."""
+    if value is None:
+        return None
+    try:
+        count = int(value.strip())
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise SpiderArgumentError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return count
+
+
 def is_stale(lastmod: datetime | None, record: Record) -> bool:
     """Whether a stored article must be fetched again because discovery reports a newer date.
 
@@ -83,13 +98,14 @@ def is_stale(lastmod: datetime | None, record: Record) -> bool:
 
 
 class SiteSpider(NewsSpider):
-    """Profile-driven incremental crawl of one site. Arguments: base_url, since, full."""
+    """Profile-driven incremental crawl of one site. Arguments: base_url, since, full, check."""
 
     profile: ClassVar[SiteProfile | None] = None
-    allowed_arguments = ("base_url", "since", "full")
+    allowed_arguments = ("base_url", "since", "full", "check")
 
     def __init__(
-        self, base_url: str | None = None, since: str | None = None, full: str | None = None, **kwargs: Any
+        self, base_url: str | None = None, since: str | None = None, full: str | None = None,
+        check: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         if self.profile is None:
@@ -97,6 +113,7 @@ class SiteSpider(NewsSpider):
         self.base_url = check_base_url(base_url)
         self.since = parse_since(since, self.profile)
         self.full = parse_flag("full", full)
+        self.check = parse_count("check", check)
         self.allowed_domains = list(self.profile.domains)
         if self.base_url:
             self.allowed_domains.append(urlsplit(self.base_url).hostname or "")
@@ -161,7 +178,10 @@ class SiteSpider(NewsSpider):
         return self.memory.dead_since(key) is not None
 
     def fetch_reason(self, key: str, lastmod: datetime | None) -> str | None:
-        """Why an article must be fetched (`new`, `changed`, `unfinished`, `revived`, `full`), or None to skip it."""
+        """Why an article must be fetched (`new`, `changed`, `unfinished`, `revived`, `full`, `check`), or None
+        to skip it."""
+        if self.check is not None:
+            return "check"
         if self.full:
             return "full"
         record = self._store.get(key) if self._store is not None else None
@@ -293,6 +313,8 @@ class SiteSpider(NewsSpider):
         elif not unknown and not self.full:
             self.count("discovery/listing_stopped_known")
             self.logger.debug("Listing page %s: all %d articles known, not paging further", response.url, len(keys))
+        elif self.check is not None and page >= CHECK_LISTING_PAGES:
+            self.count("discovery/listing_check_pages")
         elif page >= self.site.discovery.max_pages:
             self.count("discovery/listing_max_pages")
             self.logger.info("Listing page %s is page %d, the profile's max_pages", response.url, page)
@@ -363,6 +385,9 @@ class SiteSpider(NewsSpider):
         # Scrapy's default queues are last-in first-out: enqueuing the oldest first fetches the newest first.
         batch = sorted(self._candidates.items(), key=_newest_first, reverse=True)
         self._candidates.clear()
+        if self.check is not None:
+            self.count("discovery/article_urls", len(batch))
+            batch = batch[-self.check:]  # the newest N (undated URLs last)
         scheduled = 0
         skipped: dict[str, int] = {}
         for key, lastmod in batch:

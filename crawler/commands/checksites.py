@@ -1,0 +1,160 @@
+"""`scrapy checksites [SITE ...]`: are the site profiles still right? A short crawl that writes nothing.
+
+For each site (default: every profile) the site's spider runs with `-a check=N`: discovery as usual
+(each listing's pagination is followed once), then the N newest article URLs are fetched, extracted,
+validated and normalised, but nothing is written: no post, no store, no feed, and the URL memory lives
+in a temporary folder that is deleted afterwards. One line per site says what was found; the exit
+status is 0 when every site looks right, 1 when one does not, 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from scrapy.commands import ScrapyCommand
+from scrapy.exceptions import UsageError
+
+from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.pipelines.check import CHECKED_FIELDS
+from crawler.profiles import ProfileError
+from crawler.spiders.base import SpiderArgumentError, check_base_url
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy.crawler import Crawler
+
+REQUIRED_FIELDS = ("title", "date", "body")
+"""Fields every checked article must have; the others are reported only."""
+PIPELINES = {
+    "crawler.pipelines.validate.ValidatePipeline": 100,
+    "crawler.pipelines.normalize.NormalizePipeline": 200,
+    "crawler.pipelines.check.CheckPipeline": 300,
+}
+
+
+def _int(stats: Mapping[str, Any], key: str) -> int:
+    value = stats.get(key, 0)
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def assess_site(stats: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a site, from its check crawl's stats (empty when it looks right)."""
+    problems = []
+    reason = stats.get("finish_reason")
+    if reason != "finished":
+        problems.append(f"finish reason {reason!r}" if reason else "the check did not run")
+    failed = _int(stats, "discovery/failed")
+    if failed:
+        problems.append(f"{failed} discovery source(s) failed")
+    if not _int(stats, "discovery/article_urls"):
+        problems.append("discovery found no article URL (the discovery sources, or articles.allow?)")
+        return problems
+    fetched = _int(stats, "discovery/fetch/check")
+    articles = _int(stats, "check/articles")
+    dead = _int(stats, "pages/dead")
+    if articles < fetched - dead:
+        problems.append(f"{fetched - dead - articles} of {fetched - dead} article pages gave no article "
+                        "(body.selector, or the page layout?)")
+    for name in REQUIRED_FIELDS:
+        have = _int(stats, f"check/fields/{name}")
+        if have < articles:
+            problems.append(f"{name} missing on {articles - have} of {articles}")
+    return problems
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def report_line(site: str, stats: Mapping[str, Any], problems: list[str]) -> str:
+    """`phnompenhpost: OK - 16 article URLs from 2 sitemaps, 1 feed, 11 listing pages; 3 of 3 articles
+    checked: title 3/3, ...`"""
+    articles = _int(stats, "check/articles")
+    sources = ", ".join(_count(_int(stats, f"discovery/{key}"), noun) for key, noun in
+                        (("sitemaps", "sitemap"), ("feeds", "feed"), ("listing_pages", "listing page")))
+    parts = [f"{_count(_int(stats, 'discovery/article_urls'), 'article URL')} from {sources}"]
+    if articles:
+        fields = ", ".join(f"{name} {_int(stats, f'check/fields/{name}')}/{articles}" for name in CHECKED_FIELDS)
+        average = _int(stats, "check/body_chars") // articles
+        parts.append(f"{articles} of {_int(stats, 'discovery/fetch/check')} articles checked: {fields} "
+                     f"(body {average:,} characters on average)")
+    status = "OK" if not problems else "FAILED (" + "; ".join(problems) + ")"
+    return f"{site}: {status} - " + "; ".join(parts)
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+
+    def syntax(self) -> str:
+        return "[options] [SITE ...]"
+
+    def short_desc(self) -> str:
+        return "Check site profiles against their sites: a short crawl of the newest articles that writes nothing"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--articles", type=int, default=3, metavar="N",
+                            help="how many of the newest articles to fetch per site (default: 3)")
+        parser.add_argument("--base-url", metavar="URL",
+                            help="fetch every site's URLs from this mirror (as -a base_url= does)")
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if opts.articles < 1:
+            raise UsageError("--articles must be at least 1")
+        try:
+            self.base_url = check_base_url(opts.base_url)
+        except SpiderArgumentError as exc:
+            raise UsageError(str(exc)) from None
+        assert self.settings is not None
+        self.scratch = tempfile.mkdtemp(prefix="checksites-")
+        overrides = {
+            "OUTPUT_DIR": self.scratch,  # the URL memory and run stats of the check, deleted afterwards
+            "ITEM_PIPELINES": PIPELINES,  # validate and normalise, then count: no post, store or feed
+            "RUN_LOCK_ENABLED": False,  # the folder is the check's own; the sites are checked side by side
+            "REDIS_URL": "",  # a check never joins a shared frontier
+            "PROGRESS_INTERVAL": 0,
+        }
+        for name, value in overrides.items():
+            self.settings.set(name, value, priority="cmdline")
+        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # quiet unless -L/--loglevel was given
+            self.settings.set("LOG_LEVEL", "WARNING", priority="spider")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process is not None
+        try:
+            self.exitcode = self._check(args, opts)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _check(self, args: list[str], opts: argparse.Namespace) -> int:
+        assert self.crawler_process is not None
+        try:
+            loader = self.crawler_process.spider_loader
+            sites = [name for name in loader.list() if getattr(loader.load(name), "profile", None) is not None]
+        except ProfileError as exc:
+            sys.stderr.write(f"ERROR: bad site profile: {exc}\n")
+            return EXIT_USAGE
+        unknown = sorted(set(args) - set(sites))
+        if unknown:
+            sys.stderr.write(f"ERROR: unknown site(s) {', '.join(unknown)} (sites: {', '.join(sites) or 'none'})\n")
+            return EXIT_USAGE
+        crawlers: dict[str, Crawler] = {}
+        spider_args = {"check": str(opts.articles), **({"base_url": self.base_url} if self.base_url else {})}
+        for name in args or sites:
+            crawler = self.crawler_process.create_crawler(name)
+            self.crawler_process.crawl(crawler, **spider_args)
+            crawlers[name] = crawler
+        self.crawler_process.start()
+        failed = False
+        for name, crawler in crawlers.items():
+            stats = crawler.stats.get_stats()
+            problems = assess_site(stats)
+            failed |= bool(problems)
+            print(report_line(name, stats, problems), flush=True)
+        return EXIT_FAILED if failed else EXIT_OK

@@ -1,0 +1,82 @@
+"""`scrapy checksites`: a short crawl of each site's newest articles against the replica, writing nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler.commands.checksites import assess_site
+from tests.conftest import ROOT, run_scrapy
+from tests.crawl_helpers import article_paths, requested_articles
+from tests.replay_server import ReplayServer
+
+pytestmark = pytest.mark.e2e
+
+LINE_RE = re.compile(r"^phnompenhpost: (OK|FAILED.*?) - (\d+) article URLs? from .*$", re.M)
+
+
+def checksites(server: ReplayServer, tmp_path: Path, *args: str) -> tuple[int, str]:
+    run = run_scrapy("checksites", "--base-url", server.base_url, *args,
+                     env={"NEWS_OUTPUT_DIR": str(tmp_path / "archive")})
+    return run.returncode, run.output
+
+
+def test_a_healthy_site_is_reported_in_one_line_and_nothing_is_written(replica: ReplayServer,
+                                                                       tmp_path: Path) -> None:
+    status, output = checksites(replica, tmp_path, "--articles", "2")
+    assert status == 0, output[-3000:]
+    line = LINE_RE.search(output)
+    assert line and line.group(1) == "OK", output[-3000:]
+    assert int(line.group(2)) >= 14  # every article of the replica was discovered
+    assert "2 of 2 articles checked: title 2/2, date 2/2, body 2/2" in output
+    assert len(set(requested_articles(replica))) == 2  # only the newest two were fetched (one after a 503)
+    assert not (tmp_path / "archive").exists()  # no post, store, feed or stats in the archive
+
+
+def test_a_site_whose_article_pages_changed_layout_fails(replica: ReplayServer, tmp_path: Path) -> None:
+    for path in article_paths(replica):
+        replica.replace_file(path, "pages/index.html")  # every article URL now serves the home page
+    status, output = checksites(replica, tmp_path, "--articles", "3")
+    assert status == 1, output[-3000:]
+    assert "phnompenhpost: FAILED (3 of 3 article pages gave no article" in output
+
+
+def test_a_profile_that_matches_no_article_url_fails(replica: ReplayServer, tmp_path: Path) -> None:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    profile = (ROOT / "crawler" / "sites" / "phnompenhpost.yaml").read_text(encoding="utf-8")
+    changed = re.sub(r"(?m)^(\s*allow:\n\s*- ).*$", r"\1^/no-such-section/", profile, count=1)
+    assert changed != profile
+    (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
+    status, output = checksites(replica, tmp_path, "-s", f"SITES_DIR={sites}")
+    assert status == 1, output[-3000:]
+    assert "phnompenhpost: FAILED (discovery found no article URL" in output
+    assert requested_articles(replica) == []
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("nosuchsite",), "unknown site(s) nosuchsite (sites: phnompenhpost)"),
+    (("--articles", "0"), "--articles must be at least 1"),
+    (("--base-url", "ftp://mirror.example.org"), "base_url must be an http(s) URL"),
+])
+def test_usage_errors_exit_2(args: tuple[str, ...], message: str) -> None:
+    run = run_scrapy("checksites", *args)
+    assert run.returncode == 2 and message in run.output and "Traceback" not in run.output
+
+
+def test_the_verdict_needs_every_required_field_on_every_article() -> None:
+    healthy = {"finish_reason": "finished", "discovery/article_urls": 9, "discovery/fetch/check": 3,
+               "check/articles": 3, "check/fields/title": 3, "check/fields/date": 3, "check/fields/body": 3}
+    assert assess_site(healthy) == []
+    assert assess_site({**healthy, "check/fields/date": 2}) == ["date missing on 1 of 3"]
+    assert assess_site({**healthy, "pages/dead": 1, "check/articles": 2, "check/fields/title": 2,
+                        "check/fields/date": 2, "check/fields/body": 2}) == []  # a dead link is no layout change
+    assert assess_site({**healthy, "finish_reason": "shutdown"}) == ["finish reason 'shutdown'"]
+
+
+
+def test_the_check_argument_is_a_whole_number(tmp_path: Path) -> None:
+    run = run_scrapy("crawl", "phnompenhpost", "-a", "check=several", "-s", f"OUTPUT_DIR={tmp_path}")
+    assert run.returncode == 2 and "check must be a whole number of at least 1, got 'several'" in run.output
