@@ -19,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.extensions.summary import finish_problem, stat_count
 from crawler.pipelines.check import CHECKED_FIELDS
 from crawler.profiles import ProfileError
 from crawler.spiders.base import SpiderArgumentError, check_base_url
@@ -37,31 +38,23 @@ PIPELINES = {
 }
 
 
-def _int(stats: Mapping[str, Any], key: str) -> int:
-    value = stats.get(key, 0)
-    return int(value) if isinstance(value, int | float) else 0
-
-
 def assess_site(stats: Mapping[str, Any]) -> list[str]:
     """What is wrong with a site, from its check crawl's stats (empty when it looks right)."""
-    problems = []
-    reason = stats.get("finish_reason")
-    if reason != "finished":
-        problems.append(f"finish reason {reason!r}" if reason else "the check did not run")
-    failed = _int(stats, "discovery/failed")
+    problems = [problem] if (problem := finish_problem(stats)) else []
+    failed = stat_count(stats, "discovery/failed")
     if failed:
         problems.append(f"{failed} discovery source(s) failed")
-    if not _int(stats, "discovery/article_urls"):
+    if not stat_count(stats, "discovery/article_urls"):
         problems.append("discovery found no article URL (the discovery sources, or articles.allow?)")
         return problems
-    fetched = _int(stats, "discovery/fetch/check")
-    articles = _int(stats, "check/articles")
-    dead = _int(stats, "pages/dead")
+    fetched = stat_count(stats, "discovery/fetch/check")
+    articles = stat_count(stats, "check/articles")
+    dead = stat_count(stats, "pages/dead")
     if articles < fetched - dead:
         problems.append(f"{fetched - dead - articles} of {fetched - dead} article pages gave no article "
                         "(body.selector, or the page layout?)")
     for name in REQUIRED_FIELDS:
-        have = _int(stats, f"check/fields/{name}")
+        have = stat_count(stats, f"check/fields/{name}")
         if have < articles:
             problems.append(f"{name} missing on {articles - have} of {articles}")
     return problems
@@ -74,14 +67,14 @@ def _count(n: int, noun: str) -> str:
 def report_line(site: str, stats: Mapping[str, Any], problems: list[str]) -> str:
     """`phnompenhpost: OK - 16 article URLs from 2 sitemaps, 1 feed, 11 listing pages; 3 of 3 articles
     checked: title 3/3, ...`"""
-    articles = _int(stats, "check/articles")
-    sources = ", ".join(_count(_int(stats, f"discovery/{key}"), noun) for key, noun in
+    articles = stat_count(stats, "check/articles")
+    sources = ", ".join(_count(stat_count(stats, f"discovery/{key}"), noun) for key, noun in
                         (("sitemaps", "sitemap"), ("feeds", "feed"), ("listing_pages", "listing page")))
-    parts = [f"{_count(_int(stats, 'discovery/article_urls'), 'article URL')} from {sources}"]
+    parts = [f"{_count(stat_count(stats, 'discovery/article_urls'), 'article URL')} from {sources}"]
     if articles:
-        fields = ", ".join(f"{name} {_int(stats, f'check/fields/{name}')}/{articles}" for name in CHECKED_FIELDS)
-        average = _int(stats, "check/body_chars") // articles
-        parts.append(f"{articles} of {_int(stats, 'discovery/fetch/check')} articles checked: {fields} "
+        fields = ", ".join(f"{name} {stat_count(stats, f'check/fields/{name}')}/{articles}" for name in CHECKED_FIELDS)
+        average = stat_count(stats, "check/body_chars") // articles
+        parts.append(f"{articles} of {stat_count(stats, 'discovery/fetch/check')} articles checked: {fields} "
                      f"(body {average:,} characters on average)")
     status = "OK" if not problems else "FAILED (" + "; ".join(problems) + ")"
     return f"{site}: {status} - " + "; ".join(parts)

@@ -31,28 +31,34 @@ RUNS_DIR = Path(".crawler") / "runs"
 DEFAULT_MISSING_MAX_RATIO = 0.2
 
 
-def _int(stats: Mapping[str, Any], key: str) -> int:
+def stat_count(stats: Mapping[str, Any], key: str) -> int:
+    """A counter from the stats (0 when absent or not a number)."""
     value = stats.get(key, 0)
     return int(value) if isinstance(value, int | float) else 0
 
 
+def finish_problem(stats: Mapping[str, Any]) -> str | None:
+    """What is wrong with how the crawl ended (None when it finished normally)."""
+    reason = stats.get("finish_reason")
+    if reason == "finished":
+        return None
+    return f"finish reason {reason!r}" if reason else "did not finish"
+
+
 def missing_ratio(stats: Mapping[str, Any]) -> float:
     """Share of fetched article pages (200, text) that held no article."""
-    missing = _int(stats, "articles/missing")
-    pages = missing + _int(stats, "item_scraped_count") + _int(stats, "item_dropped_count")
+    missing = stat_count(stats, "articles/missing")
+    pages = missing + stat_count(stats, "item_scraped_count") + stat_count(stats, "item_dropped_count")
     return missing / pages if pages else 0.0
 
 
 def assess(stats: Mapping[str, Any], missing_max_ratio: float = DEFAULT_MISSING_MAX_RATIO) -> list[str]:
     """Why a run counts as failed (empty when it was healthy)."""
-    problems = []
-    reason = stats.get("finish_reason")
-    if reason != "finished":
-        problems.append(f"finish reason {reason!r}" if reason else "did not finish")
-    errors = _int(stats, "log_count/ERROR")
+    problems = [problem] if (problem := finish_problem(stats)) else []
+    errors = stat_count(stats, "log_count/ERROR")
     if errors:
         problems.append(f"{errors} error(s) logged")
-    missing = _int(stats, "articles/missing")
+    missing = stat_count(stats, "articles/missing")
     if missing and missing_ratio(stats) > missing_max_ratio:
         problems.append(
             f"{missing} article page(s) without an article ({missing_ratio(stats):.0%} > "
@@ -64,7 +70,7 @@ def assess(stats: Mapping[str, Any], missing_max_ratio: float = DEFAULT_MISSING_
 def dropped(stats: Mapping[str, Any]) -> dict[str, int]:
     """Dropped items by reason (the pipelines' `articles/dropped/<reason>` stats)."""
     prefix = "articles/dropped/"
-    return {key[len(prefix):]: _int(stats, key) for key in sorted(stats) if key.startswith(prefix)}
+    return {key[len(prefix):]: stat_count(stats, key) for key in sorted(stats) if key.startswith(prefix)}
 
 
 def summary_line(spider_name: str, stats: Mapping[str, Any], problems: list[str]) -> str:
@@ -73,26 +79,26 @@ def summary_line(spider_name: str, stats: Mapping[str, Any], problems: list[str]
     drop_text = f"{sum(drops.values())} dropped"
     if drops:
         drop_text += " (" + ", ".join(f"{reason} {n}" for reason, n in drops.items()) + ")"
-    failed = _int(stats, "pages/failed") + _int(stats, "discovery/failed") + _int(stats, "posts/write_errors")
+    failed = sum(stat_count(stats, key) for key in ("pages/failed", "discovery/failed", "posts/write_errors"))
     parts = [
-        f"{_int(stats, 'articles/new')} new",
-        f"{_int(stats, 'articles/updated')} updated",
-        f"{_int(stats, 'articles/unchanged')} unchanged",
+        f"{stat_count(stats, 'articles/new')} new",
+        f"{stat_count(stats, 'articles/updated')} updated",
+        f"{stat_count(stats, 'articles/unchanged')} unchanged",
         drop_text,
-        f"{_int(stats, 'articles/missing')} without article",
-        f"{_int(stats, 'pages/dead')} dead",
+        f"{stat_count(stats, 'articles/missing')} without article",
+        f"{stat_count(stats, 'pages/dead')} dead",
         f"{failed} failed",
-        f"{_int(stats, 'log_count/ERROR')} errors",
-        f"{_int(stats, 'downloader/request_count')} requests",
+        f"{stat_count(stats, 'log_count/ERROR')} errors",
+        f"{stat_count(stats, 'downloader/request_count')} requests",
         f"{float(stats.get('elapsed_time_seconds') or 0.0):.1f}s",
     ]
-    if _int(stats, "urls/refused"):
-        parts.append(f"{_int(stats, 'urls/refused')} URL lines refused")
+    if stat_count(stats, "urls/refused"):
+        parts.append(f"{stat_count(stats, 'urls/refused')} URL lines refused")
     role = stats.get("frontier/role")
     if role == "worker":
-        parts.append(f"worker: {_int(stats, 'frontier/sent/article')} articles relayed to the leader")
+        parts.append(f"worker: {stat_count(stats, 'frontier/sent/article')} articles relayed to the leader")
     elif role == "leader":
-        parts.append(f"leader: {_int(stats, 'frontier/received/article')} articles from workers")
+        parts.append(f"leader: {stat_count(stats, 'frontier/received/article')} articles from workers")
     status = "OK" if not problems else "FAILED (" + "; ".join(problems) + ")"
     return f"Run summary [{spider_name}]: {status} - " + ", ".join(parts)
 
@@ -138,8 +144,9 @@ class RunSummary:
         stats = self.crawler.stats.get_stats()
         logger.info(
             "Progress: %d new, %d updated, %d unchanged, %d dropped, %d without article, %d requests",
-            _int(stats, "articles/new"), _int(stats, "articles/updated"), _int(stats, "articles/unchanged"),
-            sum(dropped(stats).values()), _int(stats, "articles/missing"), _int(stats, "downloader/request_count"),
+            stat_count(stats, "articles/new"), stat_count(stats, "articles/updated"),
+            stat_count(stats, "articles/unchanged"), sum(dropped(stats).values()),
+            stat_count(stats, "articles/missing"), stat_count(stats, "downloader/request_count"),
         )
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
