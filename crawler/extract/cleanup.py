@@ -46,6 +46,7 @@ REPEAT_MIN_WORDS = 8
 """A block of at least this many words whose words another block of the article holds is a copy..."""
 REPEAT_MAX_WORDS = 80
 """...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
+_WORD_RE = re.compile(r"[^\W\d_]{2,}")
 LINKED_SENTENCE_CHARS = 25
 """A paragraph with this much unlinked text, ending like a sentence, is text however much of it is linked."""
 SENTENCE_ENDS = frozenset(".!?…»“”\"'’)。！？")
@@ -140,12 +141,19 @@ def _is_linked_sentence(el: Element, page: Page) -> bool:
     while el.tag != "p" and len(el) == 1 and not (el.text or "").strip():
         el = el[0]  # wrappers around one paragraph
     block = page.blocks.get(el)
-    if el.tag != "p" or block is None or block.text[-1:] not in SENTENCE_ENDS or block.chars == block.link:
+    if el.tag != "p" or block is None or block.chars == block.link:
+        return False
+    links = [" ".join(a.text_content().split()) for a in el.iter("a")]
+    if block.text[-1:] == ":":
+        # A lead-in to a quote or an embed: words of its own after the link ("[Financial Times] reported:"),
+        # unlike a label before one ("Read more: [Headline]") or a list's title ("More from [Site]:").
+        after = block.text[block.text.rfind(links[-1]) + len(links[-1]):] if links and links[-1] else ""
+        return bool(_WORD_RE.search(after))
+    if block.text[-1:] not in SENTENCE_ENDS:
         return False
     if block.chars - block.link >= LINKED_SENTENCE_CHARS:
         return True
     # A few words leading into links that continue the sentence ("It also [co-ordinates joint exercises].")
-    links = [" ".join(a.text_content().split()) for a in el.iter("a")]
     return bool(links) and all(text[:1].islower() for text in links)
 
 

@@ -596,13 +596,19 @@ def test_reading_time_lines(line: str, reading_time: bool) -> None:
      "It also publishes monthly freight rates for the main export routes.",
      '<div class="text-block"><div><p>See also: <a href="/business/fuel-prices-ease">'
      'Fuel prices ease for a second straight period.</a></p></div></div>'),
+    # a lead-in to a quote, its source linked ("[Financial Times] reported:"), next to a list title
+    ('<p><a href="https://news.example.org/freight-report">The Freight Gazette</a> reported:</p>'
+     '<p><em>"Exporters have asked the ministry to publish the new rates every week."</em></p>',
+     "The Freight Gazette reported:",
+     '<p>More from <a href="/business">Business and the economy</a>:</p><ul><li><a href="/business/fuel-prices-ease">'
+     'Fuel prices ease for a second straight period</a></li></ul>'),
 ])
 def test_a_sentence_mostly_linked_stays_but_a_link_line_goes(kept: str, sentence: str, dropped: str) -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + kept + dropped + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
     text = text_of(found)
     assert sentence in text
-    assert "Fuel prices ease" not in text
+    assert "Fuel prices ease" not in text and "More from" not in text
     assert all(paragraph in text for paragraph in PARAGRAPHS)
 
 
