@@ -50,6 +50,9 @@ MAX_PROMO_BOX_CHARS = 500
 _SUBSCRIBE_PATH_RE = re.compile(
     r"/(?:[a-z]*abo(?:s|nnement|nnements|nnieren)?|subscribe|subscriptions?|suscripci[oó]n(?:es)?|suscr[ií]bete"
     r"|abbonamenti|abbonamento|abbonati|prenumeration|prenumerera|membership|offers?)(?:[/?#._-]|$)", re.I)
+_APP_STORE_RE = re.compile(
+    r"^\s*https?://(?:play\.google\.com/store/apps/|(?:apps|itunes)\.apple\.com/(?:[a-z]{2}/)?app/)", re.I)
+_HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web", "amp"})
 MAX_TOGGLE_HEADER_CHARS = 150
 """The clickable header that opens a collapsible box holds at most this much text (a title)..."""
 MAX_COLLAPSIBLE_SHARE = 0.3
@@ -87,7 +90,7 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
-    page.chrome.update(_promo_boxes(page))
+    page.chrome.update(_promo_boxes(page, _site_label(doc.url)))
     page.chrome.update(_collapsible_boxes(page, total_good))
     if best is not None:
         prune(best, page, declared_headlines(doc))
@@ -192,8 +195,9 @@ def _form_boxes(page: Page, controls: list[Element]) -> set[Element]:
     return boxes
 
 
-def _promo_boxes(page: Page) -> set[Element]:
-    """Small boxes around links to a subscription or offer page (promos) and around bylines: an <address>
+def _promo_boxes(page: Page, site_label: str | None) -> set[Element]:
+    """Small boxes around links to a subscription or offer page or to the site's own app in an app store
+    (promos), and around bylines: an <address>
     or a short line linking to an author page, with the author's photo and the date next to it (a byline
     box never takes in other article-like text, such as the standfirst next to it)."""
     boxes: set[Element] = set()
@@ -201,7 +205,7 @@ def _promo_boxes(page: Page) -> set[Element]:
         byline = True
         if el.tag == "a":
             path = _path(el.get("href"))
-            if _SUBSCRIBE_PATH_RE.search(path):
+            if _SUBSCRIBE_PATH_RE.search(path) or _is_own_app(el.get("href") or "", site_label):
                 byline = False
             elif not _AUTHOR_PATH_RE.search(path) or _block_chars(el, page) > MAX_BYLINE_CHARS:
                 continue
@@ -245,6 +249,19 @@ def _block_chars(el: Element, page: Page) -> int:
         if block is not None:
             return block.chars
     return 0
+
+
+def _site_label(url: str | None) -> str | None:
+    """The distinctive label of the page's host name (`waz` for www.waz.de, `bbc` for news.bbc.co.uk)."""
+    host = (urlsplit(url or "").hostname or "").lower()
+    labels = [label for label in host.split(".")[:-1] if label not in _HOST_NOISE and len(label) >= 3]
+    return labels[-1] if labels else None
+
+
+def _is_own_app(href: str, site_label: str | None) -> bool:
+    """A link to the site's own app in an app store (an article about another app links that app instead)."""
+    found = _APP_STORE_RE.match(href)
+    return bool(found and site_label and site_label in href[found.end():].lower())
 
 
 def _path(href: str | None) -> str:

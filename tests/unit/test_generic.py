@@ -663,3 +663,18 @@ def test_a_paragraph_opening_with_an_expandable_glossary_term_stays() -> None:
 ])
 def test_rows_of_furniture_around_a_date(line: str, meta: bool) -> None:
     assert is_meta_row(line) is meta
+
+
+def test_a_promo_for_the_sites_own_app_goes_but_a_link_to_another_app_stays() -> None:
+    promo = ('<ul><li>News on your phone? Get the <strong>Example News app</strong> for '
+             '<a href="https://play.google.com/store/apps/details?id=org.example.news">Android</a> and '
+             '<a href="https://apps.apple.com/gb/app/example-news/id123456">iOS</a>.</li>'
+             '<li>Example News on <a href="https://www.instagram.com/examplenews/">Instagram</a>.</li></ul>')
+    review = ('<p>The association also launched <a href="https://apps.apple.com/gb/app/rice-prices/id987654">'
+              'an app that shows daily rice prices</a> at the main ports, free for members.</p>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + promo + review + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert "News on your phone" not in text and "Instagram" not in text
+    assert "an app that shows daily rice prices at the main ports" in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
