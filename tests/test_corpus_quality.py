@@ -275,12 +275,14 @@ def test_shingle_scores_match_a_hand_count() -> None:
 
 
 def test_markdown_to_text_keeps_words_and_drops_markup() -> None:
-    markdown = ("## A *subheading*\n\n![](https://img.example.org/a.jpg)\n\nThe **caption**, credit: Example Org\n\n"
+    markdown = ("## A *subheading*\n\n### 2. A numbered subheading\n\n![](https://img.example.org/a.jpg)\n\n"
+                "The **caption**, credit: Example Org\n\n"
                 "A [linked phrase](https://news.example.org/x \"title\") and \\*stars\\* and snake\\_case.\n\n"
                 "- first item\n1. numbered item\n> quoted line\n\n"
                 "[https://twitter.com/example/status/1](https://twitter.com/example/status/1)")
     assert markdown_to_text(markdown) == (
-        "A subheading\n\nThe caption, credit: Example Org\n\nA linked phrase and *stars* and snake_case.\n\n"
+        "A subheading\n\n2. A numbered subheading\n\nThe caption, credit: Example Org\n\n"
+        "A linked phrase and *stars* and snake_case.\n\n"
         "first item\nnumbered item\nquoted line")
 
 

@@ -149,6 +149,14 @@ _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$&%=:;,/?@^])")
 _RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
 
 
+def _strip_block_marks(line: str) -> str:
+    """A heading line loses its `#`s only ("## 1. Evergrande ..." shows "1. Evergrande ..."); any other
+    line loses quote marks, then a list marker."""
+    if _HEADING_RE.match(line):
+        return _HEADING_RE.sub("", line, count=1)
+    return _LIST_RE.sub("", _QUOTE_RE.sub("", line, count=1), count=1)
+
+
 def markdown_to_text(markdown: str) -> str:
     """Plain text of a post body: no image lines, link syntax, emphasis, escapes, heading or list marks.
 
@@ -167,9 +175,7 @@ def markdown_to_text(markdown: str) -> str:
     text = _LINK_RE.sub(lambda m: "" if _URL_TEXT_RE.match(m.group(1)) else m.group(1), text)
     text = _AUTOLINK_RE.sub(r"\1", text)
     text = _RULE_RE.sub("", text)
-    text = _HEADING_RE.sub("", text)
-    text = _QUOTE_RE.sub("", text)
-    text = _LIST_RE.sub("", text)
+    text = "\n".join(_strip_block_marks(line) for line in text.split("\n"))
     for _ in range(3):  # nested emphasis: ***a***, **a _b_**
         text = _EMPHASIS_RE.sub(r"\2", text)
     text = re.sub("\x00(\\d+)\x00", lambda m: escaped[int(m.group(1))], text)
