@@ -8,9 +8,10 @@ Off unless REDIS_URL is set. Then one run *leads* and any number of *workers* he
   alone writes posts, the store and the run feed: every article a worker extracts comes back to it
   through Redis (the relay), so there is one writer and nothing to merge.
 - A worker is the same command with `-s FRONTIER_WORKER=1` on another machine (or several). It takes
-  requests from the shared queue, fetches and extracts them, and relays the articles, redirects
-  (aliases) and dead links it finds to the leader. It writes no posts and keeps no state; it waits up
-  to FRONTIER_WAIT seconds for a leader and ends when the leader's run has ended and the queue is empty.
+  requests from the shared queue (an idle one looks every second), fetches and extracts them, and
+  relays the articles, redirects (aliases) and dead links it finds to the leader. It writes no posts
+  and keeps no state; it waits up to FRONTIER_WAIT seconds for a leader and ends when the leader's run
+  has ended and the queue is empty.
 
 Each run starts with a fresh duplicate filter (the leader clears it when it starts and when it ends),
 so an hourly run fetches the sitemaps again. Discovery requests (sitemaps, feeds, listings) stay in

@@ -103,9 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
         stop_redis(redis_process)
         shutil.rmtree(work, ignore_errors=True)
-    print("(wall time includes start-up; an idle worker looks at the shared queue every 5 s, Scrapy's engine "
-          "heartbeat, and the leader ends at one of those checks. Here every process, and the site, share this "
-          "machine's cores)")
+    print("(wall time includes start-up, and the leader ends at one of Scrapy's engine heartbeats, every 5 s; "
+          "here every process, and the site, share this machine's cores)")
     return 1 if failed else 0
 
 
