@@ -30,6 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.request import request_from_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
@@ -245,7 +246,7 @@ class Frontier(Scheduler):  # type: ignore[misc]  # scrapy-redis has no type hin
     def _take(self) -> Request | None:
         """The best request of the shared queue; a worker is marked busy in the same step."""
         found = self._pop(keys=[self.queue.key, self.worker_key], args=[self.ttl_ms])
-        return self.queue._decode_request(found[0]) if found else None
+        return request_from_dict(json_serializer.loads(found[0]), spider=self.spider) if found else None
 
     # ------------------------------------------------------------------ the scheduler interface
 
