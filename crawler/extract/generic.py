@@ -28,6 +28,7 @@ from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
 from crawler.extract.markdown import is_image_button
+from crawler.extract.urls import host_labels
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ _SUBSCRIBE_PATH_RE = re.compile(
     r"|abbonamenti|abbonamento|abbonati|prenumeration|prenumerera|membership|offers?)(?:[/?#._-]|$)", re.I)
 _APP_STORE_RE = re.compile(
     r"^\s*https?://(?:play\.google\.com/store/apps/|(?:apps|itunes)\.apple\.com/(?:[a-z]{2}/)?app/)", re.I)
-_HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web", "amp"})
 MAX_TOGGLE_HEADER_CHARS = 150
 """The clickable header that opens a collapsible box holds at most this much text (a title)..."""
 MAX_COLLAPSIBLE_SHARE = 0.3
@@ -90,7 +90,7 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
-    page.chrome.update(_promo_boxes(page, _site_label(doc.url)))
+    page.chrome.update(_promo_boxes(page, host_labels(doc.url)))
     page.chrome.update(_collapsible_boxes(page, total_good))
     if best is not None:
         prune(best, page, declared_headlines(doc))
@@ -195,7 +195,7 @@ def _form_boxes(page: Page, controls: list[Element]) -> set[Element]:
     return boxes
 
 
-def _promo_boxes(page: Page, site_label: str | None) -> set[Element]:
+def _promo_boxes(page: Page, site_labels: list[str]) -> set[Element]:
     """Small boxes around links to a subscription or offer page or to the site's own app in an app store
     (promos), and around bylines: an <address>
     or a short line linking to an author page, with the author's photo and the date next to it (a byline
@@ -205,7 +205,7 @@ def _promo_boxes(page: Page, site_label: str | None) -> set[Element]:
         byline = True
         if el.tag == "a":
             path = _path(el.get("href"))
-            if _SUBSCRIBE_PATH_RE.search(path) or _is_own_app(el.get("href") or "", site_label):
+            if _SUBSCRIBE_PATH_RE.search(path) or _is_own_app(el.get("href") or "", site_labels):
                 byline = False
             elif not _AUTHOR_PATH_RE.search(path) or _block_chars(el, page) > MAX_BYLINE_CHARS:
                 continue
@@ -251,17 +251,14 @@ def _block_chars(el: Element, page: Page) -> int:
     return 0
 
 
-def _site_label(url: str | None) -> str | None:
-    """The distinctive label of the page's host name (`waz` for www.waz.de, `bbc` for news.bbc.co.uk)."""
-    host = (urlsplit(url or "").hostname or "").lower()
-    labels = [label for label in host.split(".")[:-1] if label not in _HOST_NOISE and len(label) >= 3]
-    return labels[-1] if labels else None
-
-
-def _is_own_app(href: str, site_label: str | None) -> bool:
-    """A link to the site's own app in an app store (an article about another app links that app instead)."""
+def _is_own_app(href: str, site_labels: list[str]) -> bool:
+    """A link to the site's own app in an app store, named by its host name's labels (an article about
+    another app links that app instead)."""
     found = _APP_STORE_RE.match(href)
-    return bool(found and site_label and site_label in href[found.end():].lower())
+    if found is None:
+        return False
+    app = href[found.end():].lower()
+    return any(label in app for label in site_labels)
 
 
 def _path(href: str | None) -> str:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import lxml.html
 
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
+from crawler.extract.urls import HOST_NOISE, host_labels
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -47,7 +48,6 @@ _KICKER_CLASS_RE = re.compile(
     r"pre-title|flag", re.I)
 _HIDDEN_CLASS_RE = re.compile(r"offscreen|visually-?hidden|sr-only|screen-reader|separator|implied", re.I)
 _ELLIPSIS = ("\u2026", "...")
-_HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web", "edu", "gov", "amp", "m"})
 _MAX_KICKER_WORDS = 6
 _MAX_SECTION_WORDS = 4
 _MAX_NAME_ADDITION = 8  # letters: "news", "online", "digital", "the"
@@ -79,8 +79,8 @@ def name_keys(names: Iterable[str | None], url: str | None) -> set[str]:
     if host:
         labels = host.removeprefix("www.").split(".")
         keys.update(loose_key(".".join(labels[i:])) for i in range(len(labels) - 1)  # news.example.org, example.org
-                    if (len(labels[i]) >= 3 and labels[i] not in _HOST_NOISE) or i == 0)
-        keys.update(label for label in labels if len(label) >= 3 and label not in _HOST_NOISE)
+                    if (len(labels[i]) >= 3 and labels[i] not in HOST_NOISE) or i == 0)
+        keys.update(host_labels(url))
     return {k for k in keys if len(k) >= 2}
 
 

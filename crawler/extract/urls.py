@@ -19,11 +19,19 @@ _TRACKING_NAMES = frozenset({
 })
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SLASHES_RE = re.compile(r"/{2,}")
+HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web", "edu", "gov", "amp", "m"})
+"""Host name labels that say nothing about which site it is."""
 
 
 def is_tracking_param(name: str) -> bool:
     lowered = name.lower()
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def host_labels(url: str | None) -> list[str]:
+    """The distinctive labels of a URL's host name: `waz` for www.waz.de, `bbc` for news.bbc.co.uk."""
+    host = (urlsplit(url).hostname or "").lower() if url else ""
+    return [label for label in host.split(".") if len(label) >= 3 and label not in HOST_NOISE]
 
 
 def strip_tracking(url: str) -> str:
