@@ -32,9 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
-KEY_PREFIX = "news-to-jekyll:%(spider)s"
-QUEUE_KEY = KEY_PREFIX + ":requests"
-DUPEFILTER_KEY = KEY_PREFIX + ":dupefilter"
+KEY_PREFIX = "news-to-jekyll"
 BUSY_REASON = "frontier_busy"
 """The finish reason of a leader that found another leader (exit status 3, like a held output lock)."""
 UNREACHABLE_REASON = "frontier_unreachable"
@@ -52,7 +50,7 @@ class FrontierBusy(RuntimeError):
 
 def key(spider_name: str, name: str) -> str:
     """The Redis key `name` of a spider's frontier (`news-to-jekyll:phnompenhpost:relay`)."""
-    return f"{KEY_PREFIX % {'spider': spider_name}}:{name}"
+    return f"{KEY_PREFIX}:{spider_name}:{name}"
 
 
 def enabled(settings: BaseSettings) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from crawler.distributed import FrontierUsageError, enabled, is_worker
-from crawler.distributed.connection import connect, positive
+from crawler.distributed.connection import connect
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -19,6 +19,17 @@ if TYPE_CHECKING:
 SCHEDULER = "crawler.distributed.frontier.Frontier"
 RELAY_PIPELINE = "crawler.pipelines.relay.RelayPipeline"
 _SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def positive(settings: BaseSettings, name: str) -> float:
+    """A setting that must be a number of seconds above 0; FrontierUsageError otherwise."""
+    try:
+        value = float(settings.get(name))
+    except (TypeError, ValueError):
+        value = -1.0
+    if value <= 0:
+        raise FrontierUsageError(f"{name} must be a number of seconds above 0, got {settings.get(name)!r}")
+    return value
 
 
 class SharedFrontier:

@@ -30,14 +30,3 @@ def connect(settings: Any) -> redis.Redis:
     except ValueError as exc:
         raise FrontierUsageError(f"REDIS_URL {safe_url(url)!r} is not a Redis URL ({exc})") from None
     return server
-
-
-def positive(settings: Any, name: str) -> float:
-    """A setting that must be a number of seconds above 0; FrontierUsageError otherwise."""
-    try:
-        value = float(settings.get(name))
-    except (TypeError, ValueError):
-        value = -1.0
-    if value <= 0:
-        raise FrontierUsageError(f"{name} must be a number of seconds above 0, got {settings.get(name)!r}")
-    return value

@@ -37,9 +37,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.distributed import (
     BUSY_REASON,
-    DUPEFILTER_KEY,
     LOCAL,
-    QUEUE_KEY,
     UNREACHABLE_REASON,
     FrontierBusy,
     is_worker,
@@ -94,11 +92,9 @@ class Frontier(Scheduler):  # type: ignore[misc]  # scrapy-redis has no type hin
         self.heartbeat = settings.getfloat("FRONTIER_HEARTBEAT", DEFAULT_HEARTBEAT)
         self.wait = settings.getfloat("FRONTIER_WAIT", DEFAULT_WAIT)
         self.ttl_ms = int(self.heartbeat * 3 * 1000)
-        names = {"spider": self.spider_name}
-        dupefilter = RFPDupeFilter(server, key=DUPEFILTER_KEY % names, debug=settings.getbool("DUPEFILTER_DEBUG"))
-        super().__init__(
-            server, persist=True, queue_key=QUEUE_KEY, dupefilter=dupefilter, serializer=json_serializer,
-        )
+        dupefilter = RFPDupeFilter(server, key=key(self.spider_name, "dupefilter"),
+                                   debug=settings.getbool("DUPEFILTER_DEBUG"))
+        super().__init__(server, persist=True, dupefilter=dupefilter)
         self.stats = crawler.stats
         started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.id = f"{socket.gethostname()}:{os.getpid()}:{started}"
@@ -133,7 +129,7 @@ class Frontier(Scheduler):  # type: ignore[misc]  # scrapy-redis has no type hin
     def open(self, spider: Spider) -> None:
         """The queue; joining the run in Redis waits for spider_opened (a CloseSpider there is clean)."""
         self.spider = spider
-        self.queue = PriorityQueue(self.server, spider, QUEUE_KEY, serializer=json_serializer)
+        self.queue = PriorityQueue(self.server, spider, key(self.spider_name, "requests"), serializer=json_serializer)
 
     def spider_opened(self, spider: Spider) -> None:
         """Join the run: claim the lead or register as a worker, then start the heartbeats."""
