@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 from tests.replay_server import ReplayServer
 
@@ -238,6 +239,12 @@ def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[int, float, 
     return process.returncode, time.monotonic() - started, peak_kb / 1024
 
 
+def run_stats(out: Path) -> dict[str, Any]:
+    """The stats of the latest `benchsite` run (not a worker's) in OUTPUT_DIR `out`; {} when there is none."""
+    runs = sorted((out / ".crawler" / "runs").glob("benchsite-2*.json"), key=lambda p: p.stat().st_mtime_ns)
+    return json.loads(runs[-1].read_text(encoding="utf-8"))["stats"] if runs else {}
+
+
 def project_command(server: ReplayServer, work: Path, out: Path, concurrency: int = CONCURRENCY,
                     extra: tuple[str, ...] = ()) -> list[str]:
     """`scrapy crawl benchsite` against the generated site, politeness delays off."""
@@ -252,8 +259,7 @@ def crawl_project(server: ReplayServer, work: Path, label: str, concurrency: int
     out = work / out_name
     command = project_command(server, work, out, concurrency, extra)
     status, seconds, peak = run_measured(command, ROOT, work / f"{label}.log")
-    runs = sorted((out / ".crawler" / "runs").glob("benchsite-*.json"), key=lambda p: p.stat().st_mtime_ns)
-    stats = json.loads(runs[-1].read_text(encoding="utf-8"))["stats"] if runs else {}
+    stats = run_stats(out)
     articles = int(stats.get("item_scraped_count", 0)) + int(stats.get("item_dropped_count", 0))
     new = int(stats.get("articles/new", 0))
     crawl_seconds = float(stats.get("elapsed_time_seconds", 0.0))

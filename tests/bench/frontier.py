@@ -18,15 +18,13 @@ Needs redis-server (started here on a free port); without it the comparison is s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from tests.bench.crawl import ROOT, Site, project_command, run_measured, serve, workspace
+from tests.bench.crawl import ROOT, Site, project_command, run_measured, run_stats, serve, workspace
 from tests.redis_server import start_redis, stop_redis
 from tests.replay_server import ReplayServer
 
@@ -43,11 +41,6 @@ def slow_down(server: ReplayServer, site: Site, latency: float) -> None:
             return handler(h)  # type: ignore[operator,no-any-return]
 
         server.custom[path] = slow
-
-
-def stats_of(out: Path, pattern: str) -> dict[str, object]:
-    runs = sorted((out / ".crawler" / "runs").glob(pattern), key=lambda p: p.stat().st_mtime_ns)
-    return json.loads(runs[-1].read_text(encoding="utf-8"))["stats"] if runs else {}
 
 
 def row(label: str, seconds: float, new: int, by_workers: int, peak: float, status: int) -> str:
@@ -79,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         out = work / "single"
         status, seconds, peak = run_measured(project_command(server, work, out, args.per_process), ROOT,
                                              work / "single.log")
-        new = int(stats_of(out, "benchsite-*.json").get("articles/new", 0))  # type: ignore[call-overload]
+        new = int(run_stats(out).get("articles/new", 0))
         print(row("one machine", seconds, new, 0, peak, status), flush=True)
         failed |= status != 0 or new != args.size
 
@@ -94,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         status, seconds, peak = run_measured(project_command(server, work, out, args.per_process, shared), ROOT,
                                              work / "leader.log")
         worker_status = [process.wait(timeout=600) for process in workers]
-        stats = stats_of(out, "benchsite-*.json")
-        new = int(stats.get("articles/new", 0))  # type: ignore[call-overload]
-        by_workers = int(stats.get("frontier/received/article", 0))  # type: ignore[call-overload]
+        stats = run_stats(out)
+        new = int(stats.get("articles/new", 0))
+        by_workers = int(stats.get("frontier/received/article", 0))
         print(row(f"leader + {WORKERS} workers", seconds, new, by_workers, peak, status), flush=True)
         failed |= status != 0 or new != args.size or any(worker_status)
     finally:
