@@ -209,14 +209,16 @@ def test_bylines_repeated_in_the_body_go(page_id: str) -> None:
     assert not any(p and (p in names) for p in paragraphs), "a paragraph only repeats the byline"
 
 
-def test_header_meta_under_a_standfirst_goes() -> None:
-    """A dateline beside a nested reading time and a save-for-later widget, under the standfirst (the
-    truth's author, the publisher's name, rules this page out of PAGES)."""
+def test_header_meta_and_a_device_limit_notice_go() -> None:
+    """A dateline beside a nested reading time and a save-for-later widget, under the standfirst, and a
+    device-limit notice after the text whose FAQ is folded under a toggle button (the truth's author, the
+    publisher's name, rules this page out of PAGES)."""
     page, _, body = article_for("fundus-dev", "fr-LeMonde_2023_09_01")
-    standfirst = page.truth["body"].split("\n\n")[0]
-    assert contains(body, standfirst)
+    paragraphs = page.truth["body"].split("\n\n")
+    assert contains(body, paragraphs[0]) and contains(body, paragraphs[-1])
     for chrome in ("Publié le 30 août 2023 à 14h52", "Lecture 4 min", "Ajouter à vos sélections",
-                   "Pour ajouter l’article à vos sélections"):
+                   "Pour ajouter l’article à vos sélections", "Que se passera-t-il si vous continuez à lire ici",
+                   "Ce dernier restera connecté avec ce compte"):
         assert chrome in html.unescape(page.html.decode("utf-8")), chrome
         assert not contains(body, chrome), chrome
 

@@ -80,7 +80,7 @@ def find_main_content(doc: Document) -> Element | None:
     body = doc.tree.find("body")
     root: Element = copy.deepcopy(body if body is not None else doc.tree)
     everything = list(root.iter())  # one lxml proxy per element, kept alive while the page is measured
-    controls = _preclean(root, everything)
+    controls, toggled = _preclean(root, everything)
     page = measure(root, doc.url)
     del everything
     total_good = page.raw_good.get(root, 0)
@@ -91,7 +91,7 @@ def find_main_content(doc: Document) -> Element | None:
     best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
     page.chrome.update(_promo_boxes(page, host_labels(doc.url)))
-    page.chrome.update(_collapsible_boxes(page, total_good))
+    page.chrome.update(_collapsible_boxes(page, total_good, toggled))
     if best is not None:
         prune(best, page, declared_headlines(doc))
         best.tail = None
@@ -99,17 +99,29 @@ def find_main_content(doc: Document) -> Element | None:
     return prefer_declared_body(doc, best)
 
 
-def _preclean(root: Element, everything: list[Element]) -> list[Element]:
+def _preclean(root: Element, everything: list[Element]) -> tuple[list[Element], list[Element]]:
     """Drop comments, processing instructions, junk elements and hidden elements; return the parents
     of the form controls and signup buttons that were dropped (newsletter, login and comment boxes are
-    built around them)."""
+    built around them), and the boxes that a dropped toggle button opened (the button first in its box)."""
     doomed = [el for el in everything if el is not root and (
         not isinstance(el.tag, str) or (el.tag in JUNK_TAGS and not is_image_button(el)) or _is_hidden(el))]
     controls = [parent for el in doomed if (el.tag in _CONTROL_TAGS or _is_signup_button(el))
                 and (parent := el.getparent()) is not None]
+    toggled = [parent for el in doomed if el.tag == "button" and _is_toggle(el)
+               and (parent := el.getparent()) is not None and _first_child(parent) is el]
     for el in doomed:
         drop(el)
-    return controls
+    return controls, toggled
+
+
+def _is_toggle(el: Element) -> bool:
+    """A control that opens and closes a box (ARIA's aria-expanded/aria-controls, or a toggle data attribute)."""
+    return any(name in ("aria-expanded", "aria-controls") or (name.startswith("data-") and name.endswith("toggle"))
+               for name in el.attrib)
+
+
+def _first_child(el: Element) -> Element | None:
+    return next((child for child in el if isinstance(child.tag, str)), None)
 
 
 def _is_signup_button(el: Element) -> bool:
@@ -224,7 +236,7 @@ def _promo_boxes(page: Page, site_labels: list[str]) -> set[Element]:
     return boxes
 
 
-def _collapsible_boxes(page: Page, total_good: float) -> set[Element]:
+def _collapsible_boxes(page: Page, total_good: float, toggled: list[Element]) -> set[Element]:
     """Boxes that open and close under a clickable header (an element with role=button or aria-expanded
     first in the box): fact boxes, people boxes and side stories beside the text, never most of it."""
     boxes: set[Element] = set()
@@ -239,6 +251,8 @@ def _collapsible_boxes(page: Page, total_good: float) -> set[Element]:
         if header_chars <= MAX_TOGGLE_HEADER_CHARS and box_chars > header_chars \
                 and page.raw_good.get(box, 0) <= MAX_COLLAPSIBLE_SHARE * total_good:
             boxes.add(box)
+    boxes.update(box for box in toggled if box.tag in _BOX_TAGS and page.chars.get(box, 0) > 0
+                 and page.raw_good.get(box, 0) <= MAX_COLLAPSIBLE_SHARE * total_good)
     return boxes
 
 

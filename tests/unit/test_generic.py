@@ -551,6 +551,37 @@ def test_a_collapsible_box_beside_the_text_goes() -> None:
     assert all(paragraph in text for paragraph in PARAGRAPHS)
 
 
+TOGGLE_BUTTONS = [
+    '<button type="button" data-toggle="collapse" data-toggle-target=".faq">Why do you see this message?</button>',
+    '<button aria-expanded="false" aria-controls="faq-1">Why do you see this message?</button>',
+    '<button class="accordion__trigger" data-bs-toggle="collapse">Why do you see this message?</button>',
+]
+
+
+@pytest.mark.parametrize("button", TOGGLE_BUTTONS)
+def test_a_box_opened_by_a_toggle_button_goes(button: str) -> None:
+    """An FAQ folded under a <button> that toggles it (a paywall's 'why this message' box, an accordion)
+    sits beside the text: it goes, like a box under a role=button header, and the text stays."""
+    faq = (f'<section class="notice">{button}<ul class="faq"><li><p>Because somebody else is reading with '
+           'this account on another device at the same time, which the subscription does not allow.</p></li>'
+           '<li><p>You can sign in on as many devices as you like, but use them at different times.</p></li>'
+           '</ul></section>')
+    found = find(article_page(paragraphs() + faq))
+    assert found is not None
+    text = text_of(found)
+    assert "somebody else is reading" not in text and "as many devices" not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_button_that_toggles_nothing_leaves_its_box() -> None:
+    """Only a toggle button makes its box collapsible: a paragraph after a plain button stays."""
+    box = ('<section class="note"><button type="button">Listen</button><p>The association represents about '
+           'two hundred millers and exporters and publishes shipment figures every quarter.</p></section>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + box + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    assert "two hundred millers" in text_of(found)
+
+
 def test_an_article_inside_a_collapsible_box_stays() -> None:
     """A page that folds the whole text under a 'Read the full story' toggle keeps the text."""
     found = find(article_page(collapsible("Read the full story", paragraphs())))
@@ -678,3 +709,4 @@ def test_a_promo_for_the_sites_own_app_goes_but_a_link_to_another_app_stays() ->
     assert "News on your phone" not in text and "Instagram" not in text
     assert "an app that shows daily rice prices at the main ports" in text
     assert all(paragraph in text for paragraph in PARAGRAPHS)
+
