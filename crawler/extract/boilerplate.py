@@ -116,7 +116,9 @@ def is_positive(value: str) -> bool:
 # Short blocks that are boilerplate in any article (exact phrases after folding case and punctuation).
 _BOILERPLATE_PHRASES = frozenset({
     "advertisement", "advertising", "anzeige", "werbung", "publicité", "publicidad", "pubblicità", "reklama",
-    "реклама", "sponsored", "sponsored content", "paid content", "ad", "ads", "continue reading",
+    "реклама", "iklan", "quảng cáo", "广告", "廣告", "広告", "광고", "reklam", "reklame", "annons", "annonse",
+    "advertentie", "publicidade", "mainos", "hirdetés", "διαφήμιση", "sponsored", "sponsored content",
+    "paid content", "ad", "ads", "continue reading",
     "read more", "read next", "read also", "see also", "related", "related articles", "related stories",
     "related content", "related news", "more on this story", "more from", "share", "share this",
     "share this article", "share this story", "share on facebook", "share on twitter", "share via email",

@@ -48,6 +48,9 @@ REPEAT_MAX_WORDS = 80
 """...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 LINKED_SENTENCE_CHARS = 25
+MAX_TAG_LABEL_CHARS = 40
+"""A line of tag links (rel=tag or rel=category) has at most this much text of its own ("Filed under:")."""
+_TAG_RELS = frozenset({"tag", "category"})
 """A paragraph with this much unlinked text, ending like a sentence, is text however much of it is linked."""
 SENTENCE_ENDS = frozenset(".!?…»“”\"'’)。！？")
 PARAGRAPH_HEADING_WORDS = 15
@@ -121,6 +124,8 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
             is_boilerplate_line(block.text) or is_copyright_notice(block.text) or is_notice(block.text)
             or (tag not in _CELL_TAGS and is_dateline(block.text))):
         return True
+    if block is not None and block.chars == page.chars.get(el, 0) and _is_tag_line(el, block):
+        return True
     if page.goods.get(el, 0) > 0:
         return False
     text_chars = page.chars.get(el, 0)
@@ -132,6 +137,14 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
         return True
     return (text_chars < 200 and tag not in HEADING_TAGS
             and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1)
+
+
+def _is_tag_line(el: Element, block: Block) -> bool:
+    """A line of links to tag or category pages, marked rel=tag or rel=category (the microformat WordPress
+    and others write), with at most a short label of its own: "Filed under: [Politics] | [Asia]"."""
+    links = list(el.iter("a"))
+    return bool(links) and block.chars - block.link <= MAX_TAG_LABEL_CHARS and all(
+        _TAG_RELS.intersection((a.get("rel") or "").lower().split()) for a in links)
 
 
 def _is_linked_sentence(el: Element, page: Page) -> bool:

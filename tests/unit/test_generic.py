@@ -710,3 +710,33 @@ def test_a_promo_for_the_sites_own_app_goes_but_a_link_to_another_app_stays() ->
     assert "an app that shows daily rice prices at the main ports" in text
     assert all(paragraph in text for paragraph in PARAGRAPHS)
 
+
+@pytest.mark.parametrize("line", [
+    'Filed under: <a href="/category/asia/" rel="category tag">Asia</a> |',
+    'Tags: <a href="/tag/rice/" rel="tag">rice</a>, <a href="/tag/exports/" rel="tag">exports</a>',
+    '<a href="/tag/rice/" rel="tag">rice</a> <a href="/tag/trade/" rel="tag">trade</a>',
+])
+def test_a_line_of_tag_links_goes(line: str) -> None:
+    """Links marked rel=tag or rel=category (the rel-tag microformat) with a short label are a tag line."""
+    found = find(article_page(paragraphs() + f'<p class="postinfo">{line}</p>'))
+    assert found is not None
+    text = text_of(found)
+    assert "Filed under" not in text and "Tags:" not in text and "rice" not in text.split(".")[-1]
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_sentence_with_a_tag_link_stays() -> None:
+    """A sentence of the text that links a tag page is text: its words of its own are too many for a label."""
+    sentence = ('Exporters in <a href="/tag/asia/" rel="tag">Asia</a> expect the best season in a decade, '
+                'the trade association said.')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f"<p>{sentence}</p>" + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    assert "Exporters in Asia expect the best season in a decade" in " ".join(text_of(found).split())
+
+
+@pytest.mark.parametrize("label", ["Iklan", "Quảng cáo", "广告", "Reklam", "Annons", "Advertentie", "Publicidade"])
+def test_advertisement_labels_in_other_languages_go(label: str) -> None:
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f'<div class="wpa"><span>{label}</span></div>'
+                              + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    assert label not in text_of(found)
