@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
@@ -136,20 +136,45 @@ def link_target(href: str | None, base_url: str) -> str | None:
     return absolute if scheme in _LINK_SCHEMES else None
 
 
+_SRCSET_URL_RE = re.compile(r"[^\s,][^\s]*")
+_SRCSET_DESCRIPTOR_RE = re.compile(r"\s*([^,]*)")
+
+
+def srcset_candidates(srcset: str) -> Iterator[tuple[str, float]]:
+    """(URL, size) of each srcset candidate, parsed as the HTML standard does: a URL runs to the next
+    whitespace (commas inside it stay: "w_300,h_200" crops, "crop=2859,1787"), a comma that ends it or
+    the descriptor after it ends the candidate. Size: the width ("800w") or density ("2x"); 1 without one."""
+    pos = 0
+    while True:
+        match = _SRCSET_URL_RE.search(srcset, pos)
+        if match is None:
+            return
+        url = match.group()
+        pos = match.end()
+        descriptor = ""
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            found = _SRCSET_DESCRIPTOR_RE.match(srcset, pos)
+            if found is not None:
+                descriptor = found.group(1).strip()
+                pos = found.end() + 1
+        size = 1.0
+        for part in descriptor.split():
+            if part[-1:] in ("w", "x"):
+                try:
+                    size = float(part[:-1])
+                except ValueError:
+                    continue
+        if url:
+            yield url, size
+
+
 def _largest_from_srcset(srcset: str | None) -> str | None:
     best: tuple[float, str] | None = None
-    for candidate in (srcset or "").split(","):
-        parts = candidate.split()
-        if not parts:
-            continue
-        size = 0.0
-        if len(parts) > 1:
-            try:
-                size = float(parts[1][:-1] or 0)
-            except ValueError:
-                size = 0.0
+    for url, size in srcset_candidates(srcset or ""):
         if best is None or size > best[0]:
-            best = (size, parts[0])
+            best = (size, url)
     return best[1] if best else None
 
 
@@ -168,16 +193,20 @@ def _is_placeholder(src: str) -> bool:
 
 
 def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
-    """The image URL of an <img>: a lazy loader's attribute, else src, else another rendition or the
-    largest srcset entry.
+    """The image URL of an <img>: the largest rendition a lazy loader's data-srcset lists, else a lazy
+    loader's attribute, else the largest rendition srcset lists, else src, else another rendition.
 
-    A lazy loader swaps its attribute into `src` when the image scrolls into view, so until then `src`
-    holds a stand-in (a spinner, a site-wide "fallback.png", a blurred thumbnail) whatever its name."""
+    srcset names the renditions the page offers for the picture in src; the largest is what an archive
+    keeps (src is often a small default). A lazy loader swaps its attribute into `src` when the image
+    scrolls into view, so until then `src` holds a stand-in (a spinner, a site-wide "fallback.png", a
+    blurred thumbnail) whatever its name."""
     width, height = img.get("width", ""), img.get("height", "")
     if width.strip() in ("0", "1") and height.strip() in ("0", "1"):
         return None  # tracking pixel
-    candidates = [img.get(attr) for attr in (*_LAZY_SOURCES, "src", *_OTHER_SOURCES)]
-    candidates += [_largest_from_srcset(img.get("data-srcset")), _largest_from_srcset(img.get("srcset"))]
+    candidates = [_largest_from_srcset(img.get("data-srcset"))]
+    candidates += [img.get(attr) for attr in _LAZY_SOURCES]
+    candidates += [_largest_from_srcset(img.get("srcset")), img.get("src")]
+    candidates += [img.get(attr) for attr in _OTHER_SOURCES]
     parent = img.getparent()
     if parent is not None and parent.tag == "source":  # libxml2 nests <img> inside a non-void <source>
         parent = parent.getparent()

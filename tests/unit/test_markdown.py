@@ -64,6 +64,20 @@ STRUCTURE = [
     ("<p><img src='data:image/gif;base64,R0l' data-src='//cdn.example.org/b.jpg'></p>",
      "![](https://cdn.example.org/b.jpg)"),
     ("<p><img srcset='/s.jpg 320w, /l.jpg 1024w, /m.jpg 640w'></p>", "![](https://www.example.org/l.jpg)"),
+    # srcset's largest rendition wins over src (a small default); commas inside its URLs stay in them
+    ("<p><img src='/i/615/boats.jpg' srcset='/i/508/boats.jpg 508w, /i/810/boats.jpg 810w'></p>",
+     "![](https://www.example.org/i/810/boats.jpg)"),
+    ("<p><img src='/b.jpg?crop=2859,1787&w=654' srcset='/b.jpg?crop=2859,1787&w=680 680w, "
+     "/b.jpg?crop=2859,1787&w=1360 1360w,/b.jpg?crop=2859,1787&w=327 327w'></p>",
+     "![](https://www.example.org/b.jpg?crop=2859,1787&w=1360)"),
+    ("<p><img srcset='https://res.cloudinary.com/d/upload/w_300,h_200/a.jpg 1x, "
+     "https://res.cloudinary.com/d/upload/w_600,h_400/a.jpg 2x'></p>",
+     "![](https://res.cloudinary.com/d/upload/w_600,h_400/a.jpg)"),
+    # a lazy loader's data-src wins over a srcset that may hold the stand-in; its data-srcset wins over both
+    ("<p><img src='/fallback.png' srcset='/fallback.png 1x' data-src='/uploads/quay.jpg'></p>",
+     "![](https://www.example.org/uploads/quay.jpg)"),
+    ("<p><img src='data:,' data-src='/q/640.jpg' data-srcset='/q/640.jpg 640w, /q/1280.jpg 1280w'></p>",
+     "![](https://www.example.org/q/1280.jpg)"),
     # a lazy loader's attribute wins over src, whatever the stand-in in src is called (Metro, Rolling Stone)
     ("<p><img src='/branding/fallback.png' data-src='/uploads/boats.jpg'></p>",
      "![](https://www.example.org/uploads/boats.jpg)"),
