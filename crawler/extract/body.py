@@ -121,7 +121,8 @@ def take_lead_image(
     The lead is the first image before any text of the content. Without one, the page's declared
     image (`meta_image`) is the lead; when that image also appears in the content, its figure is
     moved up (taken out of the body) so the post never shows it twice; when it does not, a caption
-    before any text (its image was page chrome or loaded by a script) is taken as its caption.
+    before any text (its image was page chrome or loaded by a script) is taken as its caption. Later
+    copies of the lead picture in the content (a gallery's slide) go too.
     """
     found = _first_image_before_text(content, base_url)
     if found is None and meta_image:
@@ -131,6 +132,14 @@ def take_lead_image(
     if found is None:
         return None, None
     img, src = found
+    caption = _take_figure(img, content, base_url)
+    while (again := _find_image(content, base_url, src)) is not None:
+        _take_figure(again[0], content, base_url)  # a gallery that shows the lead picture again
+    return src, caption
+
+
+def _take_figure(img: lxml.html.HtmlElement, content: lxml.html.HtmlElement, base_url: str) -> str | None:
+    """Remove an image with its figure and caption from `content`; return the caption as Markdown."""
     block = _figure_of(img, content)
     caption_parts = _caption_elements(block, img)
     if not caption_parts:
@@ -142,7 +151,7 @@ def take_lead_image(
         if el.getparent() is not None and not _is_inside(el, block):
             _drop(el)
     _remove_with_empty_wrappers(block, content)
-    return src, caption
+    return caption
 
 
 def _take_leading_caption(content: lxml.html.HtmlElement, base_url: str) -> str | None:

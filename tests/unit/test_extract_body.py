@@ -76,6 +76,20 @@ def test_declared_image_found_in_the_body_moves_up_with_its_caption() -> None:
     assert "og.jpg" not in lxml.html.tostring(element, encoding="unicode")
 
 
+def test_a_gallery_slide_that_repeats_the_lead_picture_goes() -> None:
+    """The lead picture shown again further down (a gallery's first or last slide) is not shown twice;
+    the gallery's other slides stay."""
+    gallery = ("<div class='gallery'><figure><img src='/slide-1.jpg'><figcaption>Smoke over the roofs."
+               "</figcaption></figure><figure><img src='/lead.jpg?w=1200'><figcaption>Again the lead."
+               "</figcaption></figure></div>")
+    element = content("<figure><img src='/lead.jpg'><figcaption>Boats at dawn.</figcaption></figure>"
+                      + PARAS + gallery)
+    assert take_lead_image(element, URL, None) == ("https://www.phnompenhpost.com/lead.jpg", "Boats at dawn.")
+    markup = lxml.html.tostring(element, encoding="unicode")
+    assert "lead.jpg" not in markup and "Again the lead." not in markup
+    assert "slide-1.jpg" in markup and "Smoke over the roofs." in markup
+
+
 def test_profile_selector_and_remove_list() -> None:
     html = ("<html><head><title>Story | Phnom Penh Post</title></head><body><article><h1>Story</h1>"
             "<div class='article-content'><figure class='lead-image'><img src='/lead.jpg'>"
