@@ -466,13 +466,22 @@ def finish_inline(text: str) -> str:
     """
     text = collapse_ascii_ws(text)
     lines = [strip_ascii(line) for line in text.split(BR)]
-    while lines and not lines[0].strip():
+    while lines and _is_blank(lines[0]):
         lines.pop(0)
-    while lines and not lines[-1].strip():
+    while lines and _is_blank(lines[-1]):
         lines.pop()
     if not lines:
         return ""
-    return "  \n".join(escape_line_start(line) for line in lines if line.strip())
+    return "  \n".join(escape_line_start(line) for line in lines if not _is_blank(line))
+
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+"""Zero-width spaces and joiners, word joiner, byte-order mark: characters that show nothing."""
+
+
+def _is_blank(line: str) -> bool:
+    """Whether a line shows nothing: whitespace, NBSP and zero-width characters only."""
+    return not line.strip().strip(_INVISIBLE).strip()
 
 
 # --------------------------------------------------------------------------------------- walking
@@ -842,6 +851,9 @@ def _render_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+_RULE = "* * *"
+
+
 def _render(container: _Container) -> str:
     """Render a container. Recursion depth is bounded by _MAX_CONTAINER_DEPTH."""
     parts: list[str] = []
@@ -852,13 +864,16 @@ def _render(container: _Container) -> str:
             elif child.kind == "h":
                 parts.append("#" * child.level + " " + child.text)
             elif child.kind == "hr":
-                parts.append("* * *")
+                if parts and parts[-1] != _RULE:  # a rule separates blocks: never first or doubled
+                    parts.append(_RULE)
             elif child.kind == "table":
                 parts.append(_render_table(child.rows))
             continue
         rendered = _render_container(child)
         if rendered:
             parts.append(rendered)
+    while parts and parts[-1] == _RULE:
+        parts.pop()
     return "\n\n".join(part for part in parts if part)
 
 
