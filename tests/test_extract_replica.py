@@ -178,3 +178,18 @@ def test_generic_extraction_without_profile_keeps_metadata(expected: dict[str, A
     assert article.language == expected["language"]
     assert article.published is not None and utc_string(article.published) == expected["date"]
     assert article.image == expected["image"]
+
+
+@pytest.mark.parametrize("expected", EXPECTED_ARTICLES, ids=IDS)
+def test_generic_extraction_without_profile_keeps_the_body(expected: dict[str, Any]) -> None:
+    """No profile: the generic content finder gives every expected passage in order, no chrome, and the
+    same images (a site the extraction corpora never saw)."""
+    origin = expected["origin_url"]
+    article = extract_article(replica_page(origin), origin, None, http_encoding=http_encoding(origin))
+    shown = reader_text((article.image_caption or "") + "\n\n" + article.body)
+    assert missing_in_order(shown, expected["must_contain_in_order"]) == [], expected["slug"]
+    for chrome in expected["must_not_contain"]:
+        assert chrome not in shown, f"page chrome leaked into the body: {chrome!r}"
+    body_images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", article.body)
+    assert ([article.image] if article.image else []) + body_images == expected["images_in_order"]
+
