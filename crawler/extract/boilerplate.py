@@ -137,6 +137,9 @@ _BOILERPLATE_PHRASES = frozenset({
     "more news", "mehr news", "top news", "más noticias", "related video", "related videos", "video player",
     "caption", "captions", "hide caption", "show caption", "toggle caption", "expand", "collapse", "show more",
     "show less", "back to gallery", "view gallery", "open gallery", "fullscreen", "full screen",
+    "show comments", "hide comments", "view comments", "load comments", "mostrar comentarios", "ver comentarios",
+    "kommentare anzeigen", "afficher les commentaires", "voir les commentaires", "mostra commenti",
+    "click to hide", "click to show", "click to expand", "click to enlarge", "go to accessibility shortcuts",
 })
 _FOLD_RE = re.compile(r"[\W_]+")
 

@@ -734,8 +734,9 @@ def test_a_sentence_with_a_tag_link_stays() -> None:
     assert "Exporters in Asia expect the best season in a decade" in " ".join(text_of(found).split())
 
 
-@pytest.mark.parametrize("label", ["Iklan", "Quảng cáo", "广告", "Reklam", "Annons", "Advertentie", "Publicidade"])
-def test_advertisement_labels_in_other_languages_go(label: str) -> None:
+@pytest.mark.parametrize("label", ["Iklan", "Quảng cáo", "广告", "Reklam", "Annons", "Advertentie", "Publicidade",
+                                   "Mostrar comentarios", "Show comments", "Click to Hide"])
+def test_advertisement_and_control_labels_go(label: str) -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f'<div class="wpa"><span>{label}</span></div>'
                               + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
