@@ -191,6 +191,26 @@ def drop(el: Element) -> None:
     parent.remove(el)
 
 
+def own_text(el: Element) -> str:
+    """A block's own text as it is now (its text and its inline descendants', not nested blocks'),
+    whitespace collapsed: after pruning, what `Block.text` measured may have lost a part."""
+    parts: list[str] = [el.text or ""]
+    walker = lxml.etree.iterwalk(el, events=("start", "end", "comment", "pi"))
+    for event, node in walker:
+        if node is el:
+            continue
+        if event in ("comment", "pi"):
+            parts.append(node.tail or "")
+        elif event == "start":
+            if node.tag in BLOCK_TAGS:
+                walker.skip_subtree()  # its end event still comes, with its tail
+            elif isinstance(node.tag, str):
+                parts.append(node.text or "")
+        else:
+            parts.append(node.tail or "")
+    return " ".join(" ".join(parts).split())
+
+
 def clear_own_text(el: Element) -> None:
     """Remove a block's own text (its text and inline children), keeping child blocks and images;
     the block itself goes when nothing is left in it."""

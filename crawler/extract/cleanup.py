@@ -8,7 +8,7 @@ import re
 
 import lxml.etree
 
-from crawler.extract.blocks import Block, Element, Page, clear_own_text, drop, has_ancestor
+from crawler.extract.blocks import Block, Element, Page, clear_own_text, drop, has_ancestor, own_text
 from crawler.extract.boilerplate import (
     BLOCK_TAGS,
     HEADING_TAGS,
@@ -48,6 +48,8 @@ REPEAT_MAX_WORDS = 80
 """...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 LINKED_SENTENCE_CHARS = 25
+MAX_STAMP_CHARS = 200
+"""A block this short is judged a date stamp on its text left after pruning too."""
 MAX_TAG_LABEL_CHARS = 40
 """A line of tag links (rel=tag or rel=category) has at most this much text of its own ("Filed under:")."""
 _TAG_RELS = frozenset({"tag", "category"})
@@ -238,12 +240,18 @@ def _drop_header_furniture(container: Element, page: Page) -> None:
 def _drop_datelines(container: Element, page: Page) -> None:
     """Remove the own text of blocks that are a date/time stamp, a reading time or a row of furniture
     around a date ("Politics | Agency | 11.2.2025 | 23:55"), wherever they are
-    ("Published 30 August 2023 at 14:52, updated 15:54" next to a nested "4 min read")."""
+    ("Published 30 August 2023 at 14:52, updated 15:54" next to a nested "4 min read"), judged on the
+    text measured and, for a short block, on what is left of it after pruning (an author's name in it
+    was chrome: "[Desk] 18.07.2024, 11.08 Uhr 7 min")."""
     doomed = [el for el in container.iter() if (block := page.blocks.get(el)) is not None
               and el.tag not in _CELL_TAGS and el.tag not in HEADING_TAGS
-              and (is_dateline(block.text) or is_reading_time(block.text) or is_meta_row(block.text))]
+              and (_is_stamp(block.text) or (block.chars <= MAX_STAMP_CHARS and _is_stamp(own_text(el))))]
     for el in doomed:
         clear_own_text(el)
+
+
+def _is_stamp(text: str) -> bool:
+    return bool(text) and (is_dateline(text) or is_reading_time(text) or is_meta_row(text))
 
 
 def _is_dateline(el: Element, block: Block, container: Element) -> bool:

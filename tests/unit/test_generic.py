@@ -741,3 +741,19 @@ def test_advertisement_and_control_labels_go(label: str) -> None:
                               + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
     assert label not in text_of(found)
+
+
+def test_a_date_line_whose_author_part_was_chrome_goes() -> None:
+    """One line holds the desk's name (an element named as chrome, pruned) and the date with a reading
+    time: what is left after pruning is a date stamp, and it goes too."""
+    meta = ('<div class="metainfo"><span class="metainfo__item--author">Foreign desk</span> '
+            '<span class="metainfo__item--date"><time datetime="2024-07-18T09:08:27Z">18.07.2024, 11.08 Uhr</time>'
+            ' <span>7 min</span></span></div>')
+    standfirst = ("Exporters expect the best year on record as new freight routes cut journey times, the trade "
+                  "association said.")
+    found = find(article_page(f'<p class="standfirst">{standfirst}</p>' + meta + paragraphs()))
+    assert found is not None
+    text = text_of(found)
+    assert "18.07.2024" not in text and "7 min" not in text and "Foreign desk" not in text
+    assert standfirst in text and all(paragraph in text for paragraph in PARAGRAPHS)
+
