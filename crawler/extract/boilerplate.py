@@ -140,6 +140,7 @@ _BOILERPLATE_PHRASES = frozenset({
     "show comments", "hide comments", "view comments", "load comments", "mostrar comentarios", "ver comentarios",
     "kommentare anzeigen", "afficher les commentaires", "voir les commentaires", "mostra commenti",
     "click to hide", "click to show", "click to expand", "click to enlarge", "go to accessibility shortcuts",
+    "text size", "font size", "schriftgröße", "taille du texte", "tamaño del texto", "dimensione del testo",
 })
 _FOLD_RE = re.compile(r"[\W_]+")
 
@@ -223,6 +224,7 @@ def is_reading_time(text: str) -> bool:
 
 
 _META_SEPARATOR_RE = re.compile(r"\s+[|\u00b7\u2022]\s+")
+_DASH_SEPARATOR_RE = re.compile(r"\s[-\u2013\u2014]\s")
 MAX_META_SEGMENT_WORDS = 4
 
 
@@ -232,8 +234,13 @@ def is_meta_row(text: str) -> bool:
     if len(text) > 120:
         return False
     segments = [s for s in _META_SEPARATOR_RE.split(text.strip()) if s]
-    return (len(segments) >= 3 and all(len(s.split()) <= MAX_META_SEGMENT_WORDS for s in segments)
-            and any(_TIME_RE.search(s) or _FULL_DATE_RE.search(s) for s in segments))
+    if len(segments) >= 3:
+        return (all(len(s.split()) <= MAX_META_SEGMENT_WORDS for s in segments)
+                and any(_TIME_RE.search(s) or _FULL_DATE_RE.search(s) for s in segments))
+    # "Source - Date" (a wire credit and the date, "- Associated Press - Friday, April 28, 2023")
+    pieces = [s for s in _DASH_SEPARATOR_RE.split(f" {text.strip()} ") if s.strip()]
+    return (len(pieces) == 2 and all(len(s.split()) <= MAX_META_SEGMENT_WORDS for s in pieces)
+            and any(_FULL_DATE_RE.search(s) and is_dateline(s.strip()) for s in pieces))
 
 
 _BOILERPLATE_LINE_RE = re.compile(

@@ -691,6 +691,12 @@ def test_a_paragraph_opening_with_an_expandable_glossary_term_stays() -> None:
     ("Politik · dpa · 12. März 2024", True),
     ("Home | News | Business", False),  # no date: a breadcrumb, judged elsewhere
     ("Exports rose 12% | imports fell 3% in the year to 12.3.2024, the ministry said in its report", False),
+    # a wire credit and the date, joined by a dash
+    ("- Associated Press - Friday, April 28, 2023", True),
+    ("Agence France-Presse – 28.04.2023", True),
+    ("Reuters - 12:30", False),  # a time alone may be a ticker entry's heading
+    ("Berlin - The government said on Friday, April 28, 2023 that exports rose", False),
+    ("Sport - Fußball", False),
 ])
 def test_rows_of_furniture_around_a_date(line: str, meta: bool) -> None:
     assert is_meta_row(line) is meta
@@ -735,7 +741,7 @@ def test_a_sentence_with_a_tag_link_stays() -> None:
 
 
 @pytest.mark.parametrize("label", ["Iklan", "Quảng cáo", "广告", "Reklam", "Annons", "Advertentie", "Publicidade",
-                                   "Mostrar comentarios", "Show comments", "Click to Hide"])
+                                   "Mostrar comentarios", "Show comments", "Click to Hide", "Text size"])
 def test_advertisement_and_control_labels_go(label: str) -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f'<div class="wpa"><span>{label}</span></div>'
                               + paragraphs(PARAGRAPHS[2:])))
