@@ -16,6 +16,7 @@ import lxml.etree
 import lxml.html
 from lxml.cssselect import CSSSelector
 
+from crawler.extract.boilerplate import is_boilerplate_phrase
 from crawler.extract.bylines import drop_byline_copies
 from crawler.extract.markdown import (
     DROP_TAGS,
@@ -140,7 +141,7 @@ def take_lead_image(
 
 def _take_figure(img: lxml.html.HtmlElement, content: lxml.html.HtmlElement, base_url: str) -> str | None:
     """Remove an image with its figure and caption from `content`; return the caption as Markdown."""
-    block = _figure_of(img, content)
+    block = _figure_of(img, content, base_url)
     caption_parts = _caption_elements(block, img)
     if not caption_parts:
         following = _next_caption_sibling(block)
@@ -234,14 +235,16 @@ def _find_image(content: lxml.html.HtmlElement, base_url: str, wanted: str) -> t
     return None
 
 
-def _figure_of(img: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """The figure-like block holding the image (a <figure>, a WordPress caption box), else the image."""
+def _figure_of(img: lxml.html.HtmlElement, content: lxml.html.HtmlElement, base_url: str) -> lxml.html.HtmlElement:
+    """The figure-like block holding the image (a <figure>, a WordPress caption box), else the image.
+    A block with another picture is a gallery, not this image's figure (a stand-in <img> that shows
+    nothing does not count: BBC puts a grey placeholder beside every picture)."""
     el = img.getparent()
     for _ in range(4):
         if el is None or el is content:
             break
         if el.tag == "figure" or _FIGURE_CLASS_RE.search(el.get("class", "")):
-            if len(list(el.iter("img"))) == 1:
+            if all(other is img or not image_source(other, base_url) for other in el.iter("img")):
                 return el
             break
         el = el.getparent()
@@ -256,6 +259,11 @@ def _caption_elements(block: lxml.html.HtmlElement, img: lxml.html.HtmlElement) 
         return captions[:1]
     found = [el for el in block.iter() if el is not block and isinstance(el.tag, str)
              and _CAPTION_CLASS_RE.search(el.get("class", ""))]
+    if not found:
+        # Unnamed text beside the picture in its figure is its caption or credit ("Getty Images").
+        found = [el for el in block.iter() if el is not block and isinstance(el.tag, str)
+                 and el.tag not in DROP_TAGS and el.find(".//img") is None and el.tag != "img"
+                 and (el.text or "").strip() and not is_boilerplate_phrase(el.text_content())]
     # Keep outermost caption elements only (a credit span inside a caption is part of it).
     return [el for el in found if not any(other is not el and _is_inside(el, other) for other in found)]
 

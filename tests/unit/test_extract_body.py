@@ -42,6 +42,9 @@ def content(html: str) -> lxml.html.HtmlElement:
     ("<div class='hero'><div class='image_image'><div class='image_media'><button class='enlarge'>"
      "<img src='/lead.jpg'></button></div></div><div class='ImageCaption_caption'>Boats at dawn.</div></div>" + PARAS,
      "https://www.phnompenhpost.com/lead.jpg", "Boats at dawn."),
+    # a stand-in <img> beside the picture in its figure, and an unnamed credit span (BBC)
+    ("<figure><div><img src='/grey-placeholder.png'><img src='/lead.jpg' alt='Boats'><span class='x1'>Boats Agency"
+     "</span></div></figure>" + PARAS, "https://www.phnompenhpost.com/lead.jpg", "Boats Agency"),
 ])
 def test_lead_image_before_text(html: str, image: str, caption: str | None) -> None:
     element = content(html)
