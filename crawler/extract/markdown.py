@@ -216,8 +216,13 @@ def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
         if candidate and candidate.strip() and not _is_placeholder(candidate.strip()):
             url = link_target(candidate.strip(), base_url)
             if url and not url.startswith("mailto:"):
-                return url
+                return None if _ICON_PATH_RE.search(urlsplit(url).path) else url
     return None
+
+
+_ICON_PATH_RE = re.compile(r"/(?:icons?|logos|sprites?)/|/(?:icon|sprite)[-_.][^/]*$", re.I)
+"""An interface icon, a sprite sheet or a logo collection ("/images/common/icon_scale.svg", "/logos/701.png"):
+page furniture, not a picture of the article."""
 
 
 _YOUTUBE_RE = re.compile(r"(?:youtube(?:-nocookie)?\.com/(?:embed|v|shorts)/|youtu\.be/)([A-Za-z0-9_-]{6,})")
