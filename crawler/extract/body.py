@@ -134,8 +134,11 @@ def take_lead_image(
         return None, None
     img, src = found
     caption = _take_figure(img, content, base_url)
-    while (again := _find_image(content, base_url, src)) is not None:
-        _take_figure(again[0], content, base_url)  # a gallery that shows the lead picture again
+    key = _image_key(src)
+    for again in [el for el in content.iter("img", "amp-img") if el is not content
+                  and (other := image_source(el, base_url)) and _image_key(other) == key]:
+        if again.getparent() is not None:  # not gone with an earlier copy's figure
+            _take_figure(again, content, base_url)  # a gallery that shows the lead picture again
     return src, caption
 
 
