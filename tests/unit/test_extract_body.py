@@ -93,6 +93,12 @@ def test_a_gallery_slide_that_repeats_the_lead_picture_goes() -> None:
     assert "slide-1.jpg" in markup and "Smoke over the roofs." in markup
 
 
+def test_content_that_is_only_the_lead_image_ends() -> None:
+    """A content element that is itself the image: nothing to take out after it (no endless search)."""
+    element = lxml.html.fragment_fromstring("<img src='/lead.jpg'>")
+    assert take_lead_image(element, URL, None) == ("https://www.phnompenhpost.com/lead.jpg", None)
+
+
 def test_profile_selector_and_remove_list() -> None:
     html = ("<html><head><title>Story | Phnom Penh Post</title></head><body><article><h1>Story</h1>"
             "<div class='article-content'><figure class='lead-image'><img src='/lead.jpg'>"
