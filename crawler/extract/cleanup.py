@@ -51,6 +51,10 @@ LINKED_SENTENCE_CHARS = 25
 MAX_STAMP_CHARS = 200
 """A block this short is judged a date stamp on its text left after pruning too."""
 MAX_TAG_LABEL_CHARS = 40
+MAX_LABELLED_LINK_CHARS = 150
+"""A 'Related: [headline]' line is at most this long."""
+_MORE_LABEL_RE = re.compile(r"(?:related|more|see also|also read|read (?:more|also|next))\b", re.I)
+"""Labels of a line that points to other articles ("Related coverage:", "More on this:")."""
 """A line of tag links (rel=tag or rel=category) has at most this much text of its own ("Filed under:")."""
 _TAG_RELS = frozenset({"tag", "category"})
 """A paragraph with this much unlinked text, ending like a sentence, is text however much of it is linked."""
@@ -126,7 +130,8 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
             is_boilerplate_line(block.text) or is_copyright_notice(block.text) or is_notice(block.text)
             or (tag not in _CELL_TAGS and is_dateline(block.text))):
         return True
-    if block is not None and block.chars == page.chars.get(el, 0) and _is_tag_line(el, block):
+    if block is not None and block.chars == page.chars.get(el, 0) and (
+            _is_tag_line(el, block) or _is_labelled_link(block)):
         return True
     if page.goods.get(el, 0) > 0:
         return False
@@ -147,6 +152,15 @@ def _is_tag_line(el: Element, block: Block) -> bool:
     links = list(el.iter("a"))
     return bool(links) and block.chars - block.link <= MAX_TAG_LABEL_CHARS and all(
         _TAG_RELS.intersection((a.get("rel") or "").lower().split()) for a in links)
+
+
+def _is_labelled_link(block: Block) -> bool:
+    """A 'more to read' label, a colon, then only links: "Related Roundup: [MacBook Pro]", "See also: [..]"."""
+    label, colon, rest = block.text.partition(":")
+    if not colon or not block.link or block.chars > MAX_LABELLED_LINK_CHARS:
+        return False
+    return (len(rest.strip()) <= block.link + 2
+            and (is_boilerplate_phrase(label) or bool(_MORE_LABEL_RE.match(label.strip()))))
 
 
 def _is_linked_sentence(el: Element, page: Page) -> bool:

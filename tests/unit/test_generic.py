@@ -763,3 +763,25 @@ def test_a_date_line_whose_author_part_was_chrome_goes() -> None:
     assert "18.07.2024" not in text and "7 min" not in text and "Foreign desk" not in text
     assert standfirst in text and all(paragraph in text for paragraph in PARAGRAPHS)
 
+
+
+@pytest.mark.parametrize("line", [
+    'Related Roundup: <a href="/roundup/macbook-pro/">MacBook Pro</a>',
+    'Related post: <a href="/pickled-sprouts/">Pickled Brussels Sprouts Recipe</a>',
+    'See also: <a href="/a/">Rice prices</a>, <a href="/b/">Port expansion</a>',
+])
+def test_a_labelled_line_of_links_to_other_articles_goes(line: str) -> None:
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f"<p>{line}</p>" + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    text = text_of(found)
+    assert "Related" not in text and "See also" not in text
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_sentence_about_related_things_with_a_link_stays() -> None:
+    """Words of its own after the colon: a sentence, not a label before links."""
+    line = ('More exporters: <a href="/assoc/">the association</a> says membership doubled in a year as '
+            'new buyers in distant markets placed larger orders.')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f"<p>{line}</p>" + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    assert "membership doubled in a year" in text_of(found)
