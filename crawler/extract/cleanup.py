@@ -48,16 +48,16 @@ REPEAT_MAX_WORDS = 80
 """...when it has at most this many and stands apart from the paragraphs (pull quotes, repeating captions)."""
 _WORD_RE = re.compile(r"[^\W\d_]{2,}")
 LINKED_SENTENCE_CHARS = 25
+"""A paragraph with this much unlinked text, ending like a sentence, is text however much of it is linked."""
 MAX_STAMP_CHARS = 200
 """A block this short is judged a date stamp on its text left after pruning too."""
 MAX_TAG_LABEL_CHARS = 40
+"""A line of tag links (rel=tag or rel=category) has at most this much text of its own ("Filed under:")."""
+_TAG_RELS = frozenset({"tag", "category"})
 MAX_LABELLED_LINK_CHARS = 150
 """A 'Related: [headline]' line is at most this long."""
 _MORE_LABEL_RE = re.compile(r"(?:related|more|see also|also read|read (?:more|also|next))\b", re.I)
 """Labels of a line that points to other articles ("Related coverage:", "More on this:")."""
-"""A line of tag links (rel=tag or rel=category) has at most this much text of its own ("Filed under:")."""
-_TAG_RELS = frozenset({"tag", "category"})
-"""A paragraph with this much unlinked text, ending like a sentence, is text however much of it is linked."""
 SENTENCE_ENDS = frozenset(".!?…»“”\"'’)。！？")
 PARAGRAPH_HEADING_WORDS = 15
 """A heading this many words long reads as a paragraph (a standfirst set as a heading), never an orphan."""

@@ -238,7 +238,8 @@ def _promo_boxes(page: Page, site_labels: list[str]) -> set[Element]:
 
 def _collapsible_boxes(page: Page, total_good: float, toggled: list[Element]) -> set[Element]:
     """Boxes that open and close under a clickable header (an element with role=button or aria-expanded
-    first in the box): fact boxes, people boxes and side stories beside the text, never most of it."""
+    first in the box, or a toggle <button> dropped as junk: `toggled` holds its boxes): fact boxes, people
+    boxes, FAQs and side stories beside the text, never most of it."""
     boxes: set[Element] = set()
     for el in page.elements:
         if el.get("role") != "button" and el.get("aria-expanded") is None:
