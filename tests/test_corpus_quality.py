@@ -294,3 +294,18 @@ def test_title_day_and_author_rules() -> None:
     assert same_day("2024-10-18T23:30:00-05:00", "2024-10-19T04:30:00Z")  # same UTC day
     assert not same_day("2024-10-18", "2024-10-19T01:00:00+07:00")
     assert authors_found(["By A. Writer and B. Editor"], ["a writer", "B Editor", "C Other"]) == 2
+
+
+@pytest.mark.parametrize(("page_id", "declared"), [
+    ("cn-People_2024_04_24", b"charset=GB2312"),
+    ("es-ElMundo_2024_12_02", b"iso-8859-15"),
+])
+def test_a_page_that_declares_the_wrong_charset_decodes_right(page_id: str, declared: bytes) -> None:
+    """The bytes are UTF-8 while the page's <meta> names another charset: the text reads as the truth
+    has it, not as mojibake."""
+    page, article, body = article_for("fundus-dev", page_id)
+    assert declared in page.html[:5000]
+    assert page.truth["title"].startswith(article.title or "-")
+    paragraphs = [p for p in page.truth["body"].split("\n\n") if len(tokens(p)) >= 4]
+    assert contains(body, paragraphs[len(paragraphs) // 2]) and contains(body, paragraphs[-1])
+    assert "Ã" not in body and "â€" not in body
