@@ -56,8 +56,11 @@ MAX_TAG_LABEL_CHARS = 40
 _TAG_RELS = frozenset({"tag", "category"})
 MAX_LABELLED_LINK_CHARS = 150
 """A 'Related: [headline]' line is at most this long."""
-_MORE_LABEL_RE = re.compile(r"(?:related|more|see also|also read|read (?:more|also|next))\b", re.I)
-"""Labels of a line that points to other articles ("Related coverage:", "More on this:")."""
+_MORE_LABEL_RE = re.compile(
+    r"(?:related|more|see also|also read|read (?:more|also|next)|lesen sie (?:auch|mehr)|mehr zum thema"
+    r"|auch interessant|(?:à )?lire aussi|lee también|leer más|te puede interesar|leggi anche|läs (?:också|mer))\b",
+    re.I)
+"""Labels of a line that points to other articles ("Related coverage:", "More on this:", "Lesen Sie auch:")."""
 SENTENCE_ENDS = frozenset(".!?…»“”\"'’)。！？")
 PARAGRAPH_HEADING_WORDS = 15
 """A heading this many words long reads as a paragraph (a standfirst set as a heading), never an orphan."""
@@ -159,8 +162,7 @@ def _is_labelled_link(block: Block) -> bool:
     label, colon, rest = block.text.partition(":")
     if not colon or not block.link or block.chars > MAX_LABELLED_LINK_CHARS:
         return False
-    return (len(rest.strip()) <= block.link + 2
-            and (is_boilerplate_phrase(label) or bool(_MORE_LABEL_RE.match(label.strip()))))
+    return len(rest.strip()) <= block.link + 2 and bool(_MORE_LABEL_RE.match(label.strip()))
 
 
 def _is_linked_sentence(el: Element, page: Page) -> bool:

@@ -769,13 +769,23 @@ def test_a_date_line_whose_author_part_was_chrome_goes() -> None:
     'Related Roundup: <a href="/roundup/macbook-pro/">MacBook Pro</a>',
     'Related post: <a href="/pickled-sprouts/">Pickled Brussels Sprouts Recipe</a>',
     'See also: <a href="/a/">Rice prices</a>, <a href="/b/">Port expansion</a>',
+    'Lesen Sie auch: <a href="/reis/">Reispreise steigen im dritten Quartal</a>',
 ])
 def test_a_labelled_line_of_links_to_other_articles_goes(line: str) -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f"<p>{line}</p>" + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
     text = text_of(found)
-    assert "Related" not in text and "See also" not in text
+    assert "Related" not in text and "See also" not in text and "Lesen Sie" not in text
     assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_linked_photo_credit_is_no_pointer_line() -> None:
+    """'Photo: [agency]' credits a picture; only 'more to read' labels make a pointer line."""
+    figure = ('<figure><img src="/uploads/harbour.jpg" alt=""><figcaption>Photo: '
+              '<a href="https://agency.example.com/">AP</a></figcaption></figure>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + figure + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    assert "Photo: AP" in " ".join(text_of(found).split())
 
 
 def test_a_sentence_about_related_things_with_a_link_stays() -> None:
