@@ -220,7 +220,7 @@ def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
     return None
 
 
-_ICON_PATH_RE = re.compile(r"/(?:icons?|logos|sprites?)/|/(?:icon|sprite)[-_.][^/]*$", re.I)
+_ICON_PATH_RE = re.compile(r"/(?:icons|logos|sprites?)/|/(?:icon|sprite)[-_.][^/]*\.(?:svg|png|gif|ico)$", re.I)
 """An interface icon, a sprite sheet or a logo collection ("/images/common/icon_scale.svg", "/logos/701.png"):
 page furniture, not a picture of the article."""
 

@@ -91,8 +91,10 @@ STRUCTURE = [
     ("<p>Text<img src='/px.gif' width='1' height='1'></p>", "Text"),
     # interface icons, sprites and logo collections are furniture; a picture named after a logo stays
     ("<p>Text<img src='/images/common/icon_scale.svg' alt='Enlarge'><img src='/logos/small/701.png'>"
-     "<img src='/static/icons/share.png'></p><p><img src='/uploads/new-logo-unveiled.jpg'></p>",
-     "Text\n\n![](https://www.example.org/uploads/new-logo-unveiled.jpg)"),
+     "<img src='/static/icons/share.png'></p><p><img src='/uploads/new-logo-unveiled.jpg'></p>"
+     "<p><img src='/icon/icon-of-style.jpg'></p>",
+     "Text\n\n![](https://www.example.org/uploads/new-logo-unveiled.jpg)\n\n"
+     "![](https://www.example.org/icon/icon-of-style.jpg)"),
     ("<p><a href='/big.jpg'><img src='/small.jpg'></a></p>", "![](https://www.example.org/small.jpg)"),
     ("<picture><source srcset='/p.webp 800w'><img></picture>", "![](https://www.example.org/p.webp)"),
     # figures: image, then its caption (credit spans joined by a space) as a paragraph
