@@ -115,8 +115,9 @@ def _preclean(root: Element, everything: list[Element]) -> tuple[list[Element], 
 
 
 def _is_toggle(el: Element) -> bool:
-    """A control that opens and closes a box (ARIA's aria-expanded/aria-controls, or a toggle data attribute)."""
-    return any(name in ("aria-expanded", "aria-controls") or (name.startswith("data-") and name.endswith("toggle"))
+    """A control that opens and closes a box: ARIA's aria-expanded, or a toggle data attribute (data-toggle,
+    data-bs-toggle). aria-controls alone is not enough: players and tabs name what they control too."""
+    return any(name == "aria-expanded" or (name.startswith("data-") and name.endswith("toggle"))
                for name in el.attrib)
 
 

@@ -554,6 +554,7 @@ def test_a_collapsible_box_beside_the_text_goes() -> None:
 TOGGLE_BUTTONS = [
     '<button type="button" data-toggle="collapse" data-toggle-target=".faq">Why do you see this message?</button>',
     '<button aria-expanded="false" aria-controls="faq-1">Why do you see this message?</button>',
+    '<button aria-expanded="false">Why do you see this message?</button>',
     '<button class="accordion__trigger" data-bs-toggle="collapse">Why do you see this message?</button>',
 ]
 
@@ -573,9 +574,12 @@ def test_a_box_opened_by_a_toggle_button_goes(button: str) -> None:
     assert all(paragraph in text for paragraph in PARAGRAPHS)
 
 
-def test_a_button_that_toggles_nothing_leaves_its_box() -> None:
-    """Only a toggle button makes its box collapsible: a paragraph after a plain button stays."""
-    box = ('<section class="note"><button type="button">Listen</button><p>The association represents about '
+@pytest.mark.parametrize("button", ['<button type="button">Listen</button>',
+                                    '<button type="button" aria-controls="audio-player">Listen</button>'])
+def test_a_button_that_toggles_nothing_leaves_its_box(button: str) -> None:
+    """Only a toggle button makes its box collapsible: the text after a plain button, or after a player's
+    button that names what it controls (aria-controls), stays."""
+    box = (f'<section class="note">{button}<p>The association represents about '
            'two hundred millers and exporters and publishes shipment figures every quarter.</p></section>')
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + box + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
