@@ -56,7 +56,9 @@ _APP_STORE_RE = re.compile(
 MAX_TOGGLE_HEADER_CHARS = 150
 """The clickable header that opens a collapsible box holds at most this much text (a title)..."""
 MAX_COLLAPSIBLE_SHARE = 0.3
-"""...and the box at most this share of the page's article text (it sits beside the text)."""
+"""...and the box at most this share of the page's article text (it sits beside the text)..."""
+MAX_FOLDED_SHARE = 0.5
+"""...and all such boxes in the article container together at most this share of its article text."""
 MAX_BYLINE_CHARS = 120
 """A line holding a link to an author page is a byline when it is at most this long..."""
 MAX_BYLINE_BOX_CHARS = 200
@@ -91,7 +93,7 @@ def find_main_content(doc: Document) -> Element | None:
     best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
     page.chrome.update(_promo_boxes(page, host_labels(doc.url)))
-    page.chrome.update(_collapsible_boxes(page, total_good, toggled))
+    page.chrome.update(_collapsible_boxes(page, total_good, toggled, best))
     if best is not None:
         prune(best, page, declared_headlines(doc))
         best.tail = None
@@ -237,10 +239,11 @@ def _promo_boxes(page: Page, site_labels: list[str]) -> set[Element]:
     return boxes
 
 
-def _collapsible_boxes(page: Page, total_good: float, toggled: list[Element]) -> set[Element]:
+def _collapsible_boxes(page: Page, total_good: float, toggled: list[Element], best: Element | None) -> set[Element]:
     """Boxes that open and close under a clickable header (an element with role=button or aria-expanded
     first in the box, or a toggle <button> dropped as junk: `toggled` holds its boxes): fact boxes, people
-    boxes, FAQs and side stories beside the text, never most of it."""
+    boxes, FAQs and side stories beside the text, never most of it. When such boxes hold most of the
+    article container's text together, they are the article (an explainer whose sections fold) and stay."""
     boxes: set[Element] = set()
     for el in page.elements:
         if el.get("role") != "button" and el.get("aria-expanded") is None:
@@ -255,6 +258,11 @@ def _collapsible_boxes(page: Page, total_good: float, toggled: list[Element]) ->
             boxes.add(box)
     boxes.update(box for box in toggled if box.tag in _BOX_TAGS and page.chars.get(box, 0) > 0
                  and page.raw_good.get(box, 0) <= MAX_COLLAPSIBLE_SHARE * total_good)
+    if best is not None:
+        inside = [box for box in boxes if any(node is best for node in box.iterancestors())]
+        outermost = [box for box in inside if not any(node in boxes for node in box.iterancestors())]
+        if sum(page.raw_good.get(box, 0) for box in outermost) > MAX_FOLDED_SHARE * page.raw_good.get(best, 0):
+            boxes.difference_update(inside)
     return boxes
 
 

@@ -586,6 +586,21 @@ def test_a_button_that_toggles_nothing_leaves_its_box(button: str) -> None:
     assert "two hundred millers" in text_of(found)
 
 
+@pytest.mark.parametrize("header", [
+    '<div class="acc__head" role="button" tabindex="0"><h2>{}</h2></div>',
+    '<button type="button" data-toggle="collapse">{}</button>',
+])
+def test_an_explainer_whose_sections_fold_keeps_them(header: str) -> None:
+    """Each section of the article under its own toggle, each a small share of the text: together they
+    are the article, not boxes beside it."""
+    sections = "".join(f'<section class="acc">{header.format(f"Question {i}")}<div>{paragraphs([p])}</div>'
+                       '</section>' for i, p in enumerate(PARAGRAPHS))
+    found = find(article_page(f"<p>{PARAGRAPHS[0]}</p>" + sections))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS[1:])
+
+
 def test_an_article_inside_a_collapsible_box_stays() -> None:
     """A page that folds the whole text under a 'Read the full story' toggle keeps the text."""
     found = find(article_page(collapsible("Read the full story", paragraphs())))
