@@ -134,10 +134,8 @@ def take_lead_image(
         return None, None
     img, src = found
     caption = _take_figure(img, content, base_url)
-    key = _image_key(src)
-    for again in [el for el in content.iter("img", "amp-img") if el is not content
-                  and (other := image_source(el, base_url)) and _image_key(other) == key]:
-        if again.getparent() is not None:  # not gone with an earlier copy's figure
+    for again, _ in list(_images_showing(content, base_url, src)):
+        if again is not content and again.getparent() is not None:  # not gone with an earlier copy's figure
             _take_figure(again, content, base_url)  # a gallery that shows the lead picture again
     return src, caption
 
@@ -230,12 +228,17 @@ def _image_key(url: str) -> str:
 
 
 def _find_image(content: lxml.html.HtmlElement, base_url: str, wanted: str) -> tuple[lxml.html.HtmlElement, str] | None:
+    return next(_images_showing(content, base_url, wanted), None)
+
+
+def _images_showing(content: lxml.html.HtmlElement, base_url: str,
+                    wanted: str) -> Iterator[tuple[lxml.html.HtmlElement, str]]:
+    """The images in `content` that show the picture at `wanted` (same host and path), with their URLs."""
     key = _image_key(wanted)
     for img in content.iter("img", "amp-img"):
         src = image_source(img, base_url)
         if src and _image_key(src) == key:
-            return img, src
-    return None
+            yield img, src
 
 
 def _figure_of(img: lxml.html.HtmlElement, content: lxml.html.HtmlElement, base_url: str) -> lxml.html.HtmlElement:
