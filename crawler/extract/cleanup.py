@@ -261,9 +261,14 @@ def _drop_datelines(container: Element, page: Page) -> None:
     was chrome: "[Desk] 18.07.2024, 11.08 Uhr 7 min")."""
     doomed = [el for el in container.iter() if (block := page.blocks.get(el)) is not None
               and el.tag not in _CELL_TAGS and el.tag not in HEADING_TAGS
+              and _has_digit(block.text)  # every stamp has one; what pruning left is part of this text
               and (_is_stamp(block.text) or (block.chars <= MAX_STAMP_CHARS and _is_stamp(own_text(el))))]
     for el in doomed:
         clear_own_text(el)
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def _is_stamp(text: str) -> bool:
