@@ -485,8 +485,8 @@ _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _is_blank(line: str) -> bool:
-    """Whether a line shows nothing: whitespace, NBSP and zero-width characters only."""
-    return not line.strip().strip(_INVISIBLE).strip()
+    """Whether a line shows nothing: whitespace, NBSP and zero-width characters only, in any order."""
+    return all(ch.isspace() or ch in _INVISIBLE for ch in line)
 
 
 # --------------------------------------------------------------------------------------- walking

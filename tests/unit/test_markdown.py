@@ -113,7 +113,8 @@ STRUCTURE = [
     ("<p>&nbsp;</p><p>Text.&nbsp;</p><p> &nbsp; </p>", "Text.\u00a0"),
     ("<p>  Text.  </p>", "Text."),
     # ...and so is one that is only zero-width characters (a spacer paragraph of U+200B)
-    ("<p>Before.</p><p>\u200b</p><p>&#8203;&nbsp;\ufeff</p><p>After\u200b.</p>", "Before.\n\nAfter\u200b."),
+    ("<p>Before.</p><p>\u200b</p><p>&#8203;&nbsp;\ufeff</p><p>\u200b&nbsp;\u200b&nbsp;\u200b</p>"
+     "<p>After\u200b.</p>", "Before.\n\nAfter\u200b."),
     # a rule separates blocks: kept between them, never first, last or twice in a row
     ("<p>before rule</p><hr><p>after rule</p>", "before rule\n\n* * *\n\nafter rule"),
     ("<hr><p>a</p><hr><hr><div><hr></div><p>b</p><hr>", "a\n\n* * *\n\nb"),
