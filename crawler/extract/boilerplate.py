@@ -139,7 +139,7 @@ _BOILERPLATE_PHRASES = frozenset({
     "show less", "back to gallery", "view gallery", "open gallery", "fullscreen", "full screen",
     "show comments", "hide comments", "view comments", "load comments", "mostrar comentarios", "ver comentarios",
     "kommentare anzeigen", "afficher les commentaires", "voir les commentaires", "mostra commenti",
-    "click to hide", "click to show", "click to expand", "click to enlarge", "go to accessibility shortcuts",
+    "click to hide", "click to show", "click to expand", "click to enlarge",
     "text size", "font size", "schriftgröße", "taille du texte", "tamaño del texto", "dimensione del testo",
 })
 _FOLD_RE = re.compile(r"[\W_]+")
