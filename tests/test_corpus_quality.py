@@ -309,3 +309,11 @@ def test_a_page_that_declares_the_wrong_charset_decodes_right(page_id: str, decl
     paragraphs = [p for p in page.truth["body"].split("\n\n") if len(tokens(p)) >= 4]
     assert contains(body, paragraphs[len(paragraphs) // 2]) and contains(body, paragraphs[-1])
     assert "Ã" not in body and "â€" not in body
+
+
+def test_a_chinese_page_without_a_declared_language_is_chinese() -> None:
+    """The page declares no language and writes foreign names with the katakana middle dot "・"; a kana
+    sign among Han text must not make it Japanese."""
+    page, article, _ = article_for("fundus-dev", "cn-People_2024_04_24")
+    assert b"<html lang" not in page.html and "\u30fb".encode() in page.html
+    assert article.language == "zh"

@@ -43,6 +43,8 @@ _STOPWORDS: dict[str, str] = {
     "tr": "ve bir bu da de için ile olarak çok daha gibi olan ama en",
     "pl": "i w na z że się nie do to jest jak od po o przez ale",
 }
+_JAPANESE_KANA_SHARE = 0.1
+"""Japanese news text is 40-65 % kana among its kana and kanji; Chinese text has next to none."""
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _SCRIPT_RES: list[tuple[str, re.Pattern[str]]] = []
 for _first, _last, _script_lang in _SCRIPTS:
@@ -81,8 +83,13 @@ def script_language(text: str, min_share: float = 0.3) -> str | None:
             counts[lang] += found
     if not counts:
         return None
-    if counts["ja"] and counts["zh"]:  # kana next to kanji: Japanese
-        counts["ja"] += counts.pop("zh")
+    if counts["ja"] and counts["zh"]:
+        # Japanese writes particles and endings in kana, a large share of its text; Chinese borrows only a
+        # stray kana sign (the name separator "・", a long-vowel mark), so Han with a little kana stays Chinese.
+        if counts["ja"] >= _JAPANESE_KANA_SHARE * (counts["ja"] + counts["zh"]):
+            counts["ja"] += counts.pop("zh")
+        else:
+            counts["zh"] += counts.pop("ja")
     lang, count = counts.most_common(1)[0]
     return lang if count / letters >= min_share else None
 

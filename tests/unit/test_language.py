@@ -41,3 +41,13 @@ def test_script_language_needs_a_share_of_the_letters() -> None:
     assert script_language(mostly_english) is None
     assert detect_language(mostly_english) == "en"
     assert script_language("ពិធីបុណ្យម្រេច Kampot") == "km"
+
+
+def test_chinese_with_a_stray_kana_sign_stays_chinese() -> None:
+    # Chinese writes foreign names with the katakana middle dot; only real kana text makes it Japanese.
+    chinese = ("新华社北京4月24日电 国家主席习近平向首届中国－拉美和加勒比国家航天合作论坛致贺信。"
+               "卡尔・马克思的故乡特里尔市")
+    assert script_language(chinese) == "zh"
+    assert detect_language(chinese) == "zh"
+    japanese = "首相は記者会見で新しい経済対策を発表し、国会での審議を急ぐ考えを示した。"
+    assert script_language(japanese) == "ja"
