@@ -223,6 +223,20 @@ def test_description_tags_and_section() -> None:
     assert article.tags == ["Floods", "Mekong"]
 
 
+@pytest.mark.parametrize(("head", "section"), [
+    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": "news.example.org"}), None),
+    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": ["Example News", "Science"]})
+     + "<meta property='og:site_name' content='Example News'>", "Science"),
+    ("<meta property='article:section' content='Uncategorized'>", None),
+    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": "Uncategorised"})
+     + "<meta property='article:section' content='Health'>", "Health"),
+    ("<meta property='og:site_name' content='Example'><meta property='article:section' content='Example Sport'>",
+     "Example Sport"),  # more than the site's name: a real section
+])
+def test_section_that_only_names_the_site_or_none_is_no_section(head: str, section: str | None) -> None:
+    assert extract_article(page(head), URL).section == section
+
+
 @pytest.mark.parametrize(("payload", "page_type"), [
     (b"", "empty"),
     ("   \n ", "empty"),
