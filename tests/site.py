@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,9 @@ APT_UPDATE = ["apt-get", "update", "-qq"]
 
 #: A line of a Ruby backtrace: "\tfrom /usr/lib/ruby/...rb:455:in `parse'" or "/usr/lib/...rb:455:in `parse': ...".
 RUBY_FRAME = re.compile(r"^(\s+from \S+:\d+:in |/\S+\.rb:\d+:in )")
+#: Jekyll's warning for a post whose category is "": the `:slugified_categories` permalink slugifies it.
+EMPTY_CATEGORY_SLUG = re.compile(r"Warning: Empty `slug` generated for ''\.")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 EXIT_USAGE = 2
 EXIT_NO_JEKYLL = 3
@@ -126,18 +130,31 @@ def jekyll_build_command(jekyll: str, source: Path, destination: Path) -> list[s
     return [jekyll, "build", "--source", str(source), "--destination", str(destination)]
 
 
-def run_without_backtrace(command: list[str]) -> tuple[int, int]:
-    """Run jekyll with its output passed through, minus Ruby backtrace lines; return (status, lines hidden)."""
-    hidden = 0
+@dataclass
+class JekyllRun:
+    """What `jekyll build` ended with, and what of its output was held back."""
+
+    status: int
+    backtrace_lines: int = 0
+    uncategorised: int = 0
+
+
+def run_jekyll(command: list[str]) -> JekyllRun:
+    """Run jekyll with its output passed through, minus Ruby backtrace lines and the warning it prints for
+    each post with an empty category (`Empty `slug` generated for ''`), which are counted instead."""
+    run = JekyllRun(status=0)
     with subprocess.Popen(
         command, env=jekyll_env(), stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace"
     ) as proc:
         for line in proc.stderr or ():
             if RUBY_FRAME.match(line):
-                hidden += 1
-                continue
-            sys.stderr.write(line)
-    return proc.returncode, hidden
+                run.backtrace_lines += 1
+            elif EMPTY_CATEGORY_SLUG.search(ANSI_ESCAPE.sub("", line)):
+                run.uncategorised += 1
+            else:
+                sys.stderr.write(line)
+    run.status = proc.returncode
+    return run
 
 
 def build(output: Path, destination: Path | None = None) -> int:
@@ -156,16 +173,20 @@ def build(output: Path, destination: Path | None = None) -> int:
     command = jekyll_build_command(jekyll, output, dest)
     print("site: " + " ".join(command), file=sys.stderr)
     started = time.monotonic()
-    returncode, hidden = run_without_backtrace(command)
+    run = run_jekyll(command)
     elapsed = time.monotonic() - started
-    if returncode != 0:
-        if hidden:
+    if run.uncategorised:
+        print(f"site: {run.uncategorised} post(s) have no category; they are listed under Other and their "
+              "pages sit at /YYYY/MM/DD/<slug>/, without a category folder", file=sys.stderr)
+    if run.status != 0:
+        if run.backtrace_lines:
             print(
-                f"site: ({hidden} lines of Ruby backtrace hidden; add --trace to the command above to see them)",
+                f"site: ({run.backtrace_lines} lines of Ruby backtrace hidden; "
+                "add --trace to the command above to see them)",
                 file=sys.stderr,
             )
-        print(f"site: jekyll build failed with exit status {returncode}", file=sys.stderr)
-        return returncode
+        print(f"site: jekyll build failed with exit status {run.status}", file=sys.stderr)
+        return run.status
     print(f"site: built {n_posts} posts into {dest} in {elapsed:.1f}s; open {dest / 'index.html'}")
     return 0
 

@@ -219,6 +219,22 @@ def test_site_script_builds_a_folder_without_skeleton(jekyll: str, tmp_path: Pat
     assert "<title>One · News archive</title>" in built
 
 
+def test_site_script_sums_up_posts_without_a_category(jekyll: str, tmp_path: Path) -> None:
+    """A generic site often declares no section: jekyll warns once per such post about an empty slug; the
+    script says it once, in words, and the pages are built without a category folder."""
+    (tmp_path / "_posts").mkdir()
+    for name in ("one", "two"):
+        (tmp_path / "_posts" / f"2024-10-18-{name}.md").write_text(
+            f'---\ntitle: "{name}"\ncategory: ""\nlanguage: "en"\ndate: 2024-10-18T03:58:50.000Z\n---\n\n# {name}\n',
+            encoding="utf-8",
+        )
+    proc = run_site_script("build", "--output", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Empty `slug`" not in proc.stderr
+    assert "site: 2 post(s) have no category" in proc.stderr
+    assert (tmp_path / "_site" / "2024" / "10" / "18" / "two" / "index.html").is_file()
+
+
 def test_site_script_reports_a_missing_folder_without_traceback(tmp_path: Path) -> None:
     proc = run_site_script("build", "--output", str(tmp_path / "nowhere"))
     assert proc.returncode == 2
