@@ -150,6 +150,17 @@ def fold(text: str) -> str:
     return " ".join(_FOLD_RE.sub(" ", text.casefold()).split())
 
 
+_INSTRUCTION_RE = re.compile(r"^(?:click|tap)(?: here)? to\s")
+MAX_INSTRUCTION_CHARS = 60
+
+
+def is_control_instruction(text: str) -> bool:
+    """A short "Click to read more and view comments" / "Tap to expand": the label of a script-driven
+    control. Without a link in it, it does nothing in a post."""
+    folded = fold(text)
+    return len(folded) <= MAX_INSTRUCTION_CHARS and bool(_INSTRUCTION_RE.match(folded + " "))
+
+
 def is_boilerplate_phrase(text: str) -> bool:
     """Whether a short text is a known chrome phrase ("Advertisement", "Read more", "Share this")."""
     folded = fold(text)

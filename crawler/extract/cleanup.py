@@ -17,6 +17,7 @@ from crawler.extract.boilerplate import (
     fold,
     is_boilerplate_line,
     is_boilerplate_phrase,
+    is_control_instruction,
     is_copyright_notice,
     is_dateline,
     is_meta_row,
@@ -134,7 +135,8 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
             or (tag not in _CELL_TAGS and is_dateline(block.text))):
         return True
     if block is not None and block.chars == page.chars.get(el, 0) and (
-            _is_tag_line(el, block) or _is_labelled_link(block)):
+            _is_tag_line(el, block) or _is_labelled_link(block)
+            or (not block.link and is_control_instruction(block.text))):
         return True
     if page.goods.get(el, 0) > 0:
         return False

@@ -768,6 +768,19 @@ def test_advertisement_and_control_labels_go(label: str) -> None:
     assert label not in text_of(found)
 
 
+def test_a_script_control_instruction_goes_but_a_linked_one_stays() -> None:
+    """"Click to Read More and View Comments" opens the rest of the page with a script: in a post it does
+    nothing. "Click here to read the report" with its link is a pointer the reader can follow."""
+    control = ('<p class="expand" data-track-event="StoryMore"><i class="fa fa-arrow-down"></i> Click to Read More '
+               'and View Comments <i class="fa fa-arrow-down"></i></p>')
+    linked = '<p>Click here to read <a href="/docs/report.pdf">the full report</a>.</p>'
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + linked + paragraphs(PARAGRAPHS[2:]) + control))
+    assert found is not None
+    text = " ".join(text_of(found).split())
+    assert "View Comments" not in text
+    assert "Click here to read the full report." in text
+
+
 def test_a_date_line_whose_author_part_was_chrome_goes() -> None:
     """One line holds the desk's name (an element named as chrome, pruned) and the date with a reading
     time: what is left after pruning is a date stamp, and it goes too."""
