@@ -317,3 +317,18 @@ def test_a_chinese_page_without_a_declared_language_is_chinese() -> None:
     page, article, _ = article_for("fundus-dev", "cn-People_2024_04_24")
     assert b"<html lang" not in page.html and "\u30fb".encode() in page.html
     assert article.language == "zh"
+
+
+@pytest.mark.parametrize(("corpus_name", "page_id"), [
+    ("aeb-dev", "87bf60570e6e2e33cb1f0fdb5600d6c85012e60be25ba6fa587b8f90eb9a3770"),
+    ("aeb-dev", "e4c6a3b482403a8f60190ba27248cd52b250b86f5d4a8a10edcf7062c64fc3f5"),
+    ("fundus-dev", "us-TechCrunch_2024_05_17"),
+    ("fundus-dev", "es-ABC_2025_01_13"),
+])
+def test_a_page_fetched_from_a_mirror_reads_as_on_its_own_site(corpus_name: str, page_id: str) -> None:
+    """Fetched from another host (a mirror, an old domain), the page's links to its declared canonical
+    site are still its own: teaser lists are still found and the text is the same as on the real site.
+    (Judged by the fetched host alone, these pages kept their whole <body>, related lists and all.)"""
+    page, _, real = article_for(corpus_name, page_id)
+    mirrored = extract_article(page.html, f"http://127.0.0.1:8765/{page_id}.html")
+    assert markdown_to_text(mirrored.body) == real

@@ -7,6 +7,7 @@ descendants (text inside a nested block belongs to that block). Everything here 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TypeAlias
 from urllib.parse import urlsplit
@@ -96,8 +97,11 @@ class Page:
         return dict(zip(self.elements, totals, strict=True))
 
 
-def measure(root: Element, url: str) -> Page:
-    """Measure a (cleaned) working copy: own text of every block, teaser titles, subtree sums."""
+def measure(root: Element, url: str, *also: str | None) -> Page:
+    """Measure a (cleaned) working copy: own text of every block, teaser titles, subtree sums.
+
+    Links count as internal when they point to the host of `url` or of any URL in `also` (the page's
+    declared canonical address, when it was fetched from a mirror or an old domain)."""
     page = Page(root)
     stack: list[Element] = []
     texts: dict[Element, list[str]] = {}
@@ -132,13 +136,14 @@ def measure(root: Element, url: str) -> Page:
         text = " ".join(" ".join(parts).split())
         if text:
             page.blocks[el] = Block(len(text), min(links.get(el, 0), len(text)), text)
-    host = _host(url)
-    page_path = urlsplit(url).path
+    own = [u for u in (url, *also) if u]
+    hosts = {_host(u) for u in own} - {""}
+    page_paths = {urlsplit(u).path for u in own}
     for anchor, block_el in anchors:
         block = page.blocks.get(block_el)
         if block is None or block.chars < TITLE_LINK_CHARS or block.link < 0.8 * block.chars:
             continue
-        if is_internal(anchor.get("href"), host, page_path):
+        if is_internal(anchor.get("href"), hosts, page_paths):
             page.title_links.add(block_el)
     page.chars = page.sums({el: b.chars for el, b in page.blocks.items()})
     page.links = page.sums({el: b.link for el, b in page.blocks.items()})
@@ -150,20 +155,21 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower().removeprefix("www.")
 
 
-def is_internal(href: str | None, host: str, page_path: str) -> bool:
-    """Whether a link points to another page of the same site (not to an anchor on this page)."""
+def is_internal(href: str | None, hosts: Collection[str], page_paths: Collection[str]) -> bool:
+    """Whether a link points to another page of the same site (one of `hosts`, or a subdomain), not to
+    this page itself (one of `page_paths`) or an anchor on it."""
     if not href:
         return False
     href = href.strip()
     if href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return False
     parts = urlsplit(href)
-    if parts.path == page_path:
+    if parts.path in page_paths:
         return False
     if parts.hostname is None:
         return bool(parts.path)
     other = parts.hostname.lower().removeprefix("www.")
-    return other == host or other.endswith("." + host) or host.endswith("." + other)
+    return any(other == host or other.endswith("." + host) or host.endswith("." + other) for host in hosts)
 
 
 def has_ancestor(el: Element, tags: frozenset[str], container: Element) -> bool:

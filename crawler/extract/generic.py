@@ -83,7 +83,8 @@ def find_main_content(doc: Document) -> Element | None:
     root: Element = copy.deepcopy(body if body is not None else doc.tree)
     everything = list(root.iter())  # one lxml proxy per element, kept alive while the page is measured
     controls, toggled = _preclean(root, everything)
-    page = measure(root, doc.url)
+    declared = (doc.canonical, doc.first_meta("og:url"))  # the site's own address, when fetched from a mirror
+    page = measure(root, doc.url, *declared)
     del everything
     total_good = page.raw_good.get(root, 0)
     if total_good < MIN_ARTICLE_CHARS:
@@ -92,7 +93,7 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
-    page.chrome.update(_promo_boxes(page, host_labels(doc.url)))
+    page.chrome.update(_promo_boxes(page, [label for url in (doc.url, *declared) for label in host_labels(url)]))
     page.chrome.update(_collapsible_boxes(page, total_good, toggled, best))
     if best is not None:
         prune(best, page, declared_headlines(doc))
