@@ -106,7 +106,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     article.published = find_published(doc, profile, ld, article.origin_url)
     article.modified = find_modified(doc, ld)
     article.tags = find_tags(doc, ld)
-    article.section = find_section(doc, profile, ld)
+    article.section = find_section(doc, ld)
 
     body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions, authors=article.authors)
     article.body = body.markdown

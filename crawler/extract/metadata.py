@@ -545,13 +545,14 @@ _NO_SECTION = frozenset({"uncategorized", "uncategorised"})
 """Section names that say the article has none (WordPress's default category)."""
 
 
-def find_section(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> str | None:
+def find_section(doc: Document, ld: dict[str, Any] | None) -> str | None:
     """The page's section: JSON-LD articleSection, else the section meta tags. A section that only names
-    the site (`gizmodo.com`, the og:site_name) or says "Uncategorized" is no section."""
+    the site by its host name (`gizmodo.com` on gizmodo.com) or says "Uncategorized" is no section; a
+    sub-brand that is also the og:site_name ("Post Khmer" on phnompenhpost.com) is a section."""
     values = list(_ld_strings(ld.get("articleSection"), ())) if ld is not None else []
     values.extend(v for key in ("article:section", "parsely-section", "og:section", "section")
                   for v in doc.meta.get(key, ()))
-    keys = name_keys(site_names(doc, profile, ld), doc.url)
+    keys = name_keys([], doc.url)
     for value in values:
         text = clean_text(value)
         if text and text.casefold() not in _NO_SECTION and loose_key(text) not in keys:

@@ -225,8 +225,9 @@ def test_description_tags_and_section() -> None:
 
 @pytest.mark.parametrize(("head", "section"), [
     (ld({"@type": "NewsArticle", "headline": "x", "articleSection": "news.example.org"}), None),
-    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": ["Example News", "Science"]})
-     + "<meta property='og:site_name' content='Example News'>", "Science"),
+    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": ["Example", "Science"]}), "Science"),
+    ("<meta property='og:site_name' content='Example Khmer'><meta property='article:section' content='Example Khmer'>",
+     "Example Khmer"),  # a sub-brand of the site: its section
     ("<meta property='article:section' content='Uncategorized'>", None),
     (ld({"@type": "NewsArticle", "headline": "x", "articleSection": "Uncategorised"})
      + "<meta property='article:section' content='Health'>", "Health"),
