@@ -43,6 +43,8 @@ CAPTION_CONTROL_RE = re.compile(
 """The whole text of a caption's slide counter or expand/shorten toggle..."""
 MAX_CONTROL_CHARS = 30
 """...which is at most this long."""
+_COUNTER_RE = re.compile(r"\d{1,3}")
+"""A block that is only a small number: a gallery's picture count, a comment or share counter."""
 REPEAT_MIN_WORDS = 8
 """A block of at least this many words whose words another block of the article holds is a copy..."""
 REPEAT_MAX_WORDS = 80
@@ -136,7 +138,8 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
         return True
     if block is not None and block.chars == page.chars.get(el, 0) and (
             _is_tag_line(el, block) or _is_labelled_link(block)
-            or (not block.link and is_control_instruction(block.text))):
+            or (not block.link and is_control_instruction(block.text))
+            or (tag not in _CELL_TAGS and tag not in HEADING_TAGS and _COUNTER_RE.fullmatch(block.text))):
         return True
     if page.goods.get(el, 0) > 0:
         return False

@@ -781,6 +781,22 @@ def test_a_script_control_instruction_goes_but_a_linked_one_stays() -> None:
     assert "Click here to read the full report." in text
 
 
+def test_a_lone_counter_goes_but_numbers_in_lists_and_headings_stay() -> None:
+    """A gallery's picture count ("4") or a comment counter is a block of one small number: it says nothing
+    in a post. A list item or a listicle's heading that is a number is part of the text."""
+    gallery = ('<div class="gallery"><div class="gallery--count"><span>4</span></div>'
+               '<figure><img src="https://cdn.example.org/p/1.jpg"><figcaption>Farmers at the market.</figcaption>'
+               '</figure></div>')
+    listed = "<h2>3</h2><ol><li>12</li><li>Rice</li></ol>"
+    found = find(article_page(gallery + paragraphs(PARAGRAPHS[:2]) + listed + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    texts: dict[str, list[str]] = {}
+    for el in found.iter():
+        texts.setdefault(str(el.tag), []).append(el.text_content().strip())
+    assert "4" not in texts.get("span", []) + texts.get("div", [])
+    assert texts["h2"] == ["3"] and "12" in texts["li"]
+
+
 def test_a_date_line_whose_author_part_was_chrome_goes() -> None:
     """One line holds the desk's name (an element named as chrome, pruned) and the date with a reading
     time: what is left after pruning is a date stamp, and it goes too."""
