@@ -141,6 +141,7 @@ _BOILERPLATE_PHRASES = frozenset({
     "kommentare anzeigen", "afficher les commentaires", "voir les commentaires", "mostra commenti",
     "click to hide", "click to show", "click to expand", "click to enlarge",
     "text size", "font size", "schriftgröße", "taille du texte", "tamaño del texto", "dimensione del testo",
+    "字号", "大字号", "中字号", "小字号", "字體大小", "文字サイズ",
 })
 _FOLD_RE = re.compile(r"[\W_]+")
 
@@ -294,7 +295,9 @@ _NOTICE_RE = re.compile(
     r"|\b(?:comments?|coment[aá]rios?|kommentare?|commentaires?|commenti|reacties)\b[^.]{0,120}"
     r"\b(?:moderat\w*|moderador\w*|freigeschaltet|(?:will|shall) not be (?:approved|published)"
     r"|não serão (?:aprovad|publicad)[oa]s|no serán (?:aprobad|publicad)[oa]s|non saranno pubblicat[ie])\b"
-    r"|\bsign up (?:for|to) (?:our )?(?:daily |breaking news )?(?:push )?(?:alerts|notifications)\b",
+    r"|\bsign up (?:for|to) (?:our )?(?:daily |breaking news )?(?:push )?(?:alerts|notifications)\b"
+    # the editor in charge, as Chinese sites credit them under the text: "(责编：…)", "责任编辑：…"
+    r"|^[(（]?\s*(?:责任编辑|责编)\s*[:：]",
     re.I,
 )
 

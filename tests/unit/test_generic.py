@@ -530,6 +530,8 @@ def test_a_newsletter_box_around_a_signup_button_goes_but_a_figure_with_a_play_b
     ("His comments, which were approved by the cabinet, angered the unions.", False),
     ("Follow him on Twitter, the minister told reporters, and you will see what he means.", False),
     ("Residents were told to follow the advice on Facebook from the council.", False),
+    ("(责编：本网编辑)", True), ("责任编辑：值班编辑", True),
+    ("责任编辑部门表示，新规将于下月实施。", False),  # "the editorial department said...": text, no credit
 ])
 def test_follow_us_and_news_tip_lines_are_notices(line: str, notice: bool) -> None:
     assert is_notice(line) is notice
@@ -760,7 +762,7 @@ def test_a_sentence_with_a_tag_link_stays() -> None:
 
 
 @pytest.mark.parametrize("label", ["Iklan", "Quảng cáo", "广告", "Reklam", "Annons", "Advertentie", "Publicidade",
-                                   "Mostrar comentarios", "Show comments", "Click to Hide", "Text size"])
+                                   "Mostrar comentarios", "Show comments", "Click to Hide", "Text size", "小字号"])
 def test_advertisement_and_control_labels_go(label: str) -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f'<div class="wpa"><span>{label}</span></div>'
                               + paragraphs(PARAGRAPHS[2:])))
