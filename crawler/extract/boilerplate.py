@@ -45,7 +45,7 @@ _STRONG_WORDS = frozenset({
     "authors", "bio", "print", "follow", "trending", "login", "banner",
     "overlay", "lightbox", "offcanvas", "toc", "disclaimer", "affiliate",
     "infobox", "factbox", "pullquote", "disclosure", "cta", "offscreen", "vh", "whatsapp", "feedback", "toast",
-    "favorite", "favorites", "favourite", "favourites", "bookmark", "bookmarks", "sticky",
+    "favorite", "favorites", "favourite", "favourites", "bookmark", "bookmarks", "sticky", "accessibility", "a11y",
 })
 # Two-word conventions (checked on consecutive words).
 _STRONG_PAIRS = frozenset({

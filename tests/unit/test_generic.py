@@ -694,6 +694,7 @@ def test_datelines_in_several_scripts(line: str, dateline: bool) -> None:
     ("hidden md:block", 0),  # Tailwind: hidden on phones only
     ("hidden", 2), ("visually-hidden", 2), ("share-bar overflow-hidden", 2),
     ("julep-sticky-player rounded-md", 2),
+    ("accessibility-bar__goto", 2), ("a11y-menu", 2),  # skip links and accessibility menus
 ])
 def test_utility_classes_that_look_like_chrome_words(classes: str, strength: int) -> None:
     assert chrome_strength(classes) == strength
