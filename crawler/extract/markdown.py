@@ -61,7 +61,7 @@ _MAX_TABLE_DEPTH = 3
 _INLINE_ESCAPE_RE = re.compile(r"([\\*_`\[\]<|])")
 _ENTITY_LIKE_RE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START_RE = re.compile(r"^(?:[#>]|[-+](?=\s|$)|:(?=\s|$))")
-_ORDERED_RE = re.compile(r"^(\d+)\.(?=\s|$)")
+_ORDERED_RE = re.compile(r"^(\d+)([.)])(?=\s|$)")  # "1." for kramdown, "1)" too for CommonMark readers
 _RULE_LINE_RE = re.compile(r"^[-= \u00a0]*[-=][-= \u00a0]*$")
 _FENCE_LINE_RE = re.compile(r"^~~~")
 _URL_UNSAFE_RE = re.compile(r"[\s()<>|\[\]`\\\"]")
@@ -92,7 +92,7 @@ def escape_line_start(line: str) -> str:
         return "\\" + line
     match = _ORDERED_RE.match(line)
     if match:
-        return f"{match.group(1)}\\.{line[match.end():]}"
+        return f"{match.group(1)}\\{match.group(2)}{line[match.end():]}"
     if _FENCE_LINE_RE.match(line):
         return "&#126;" + line[1:]
     return line

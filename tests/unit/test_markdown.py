@@ -243,6 +243,7 @@ def test_escape_text(text: str, escaped: str) -> None:
     ("-", "\\-"),
     ("-5 degrees", "-5 degrees"),
     ("1. first", "1\\. first"),
+    ("1) first", "1\\) first"),  # an ordered-list marker in CommonMark, which downstream readers may use
     ("2024. A year", "2024\\. A year"),
     ("1.5 million", "1.5 million"),
     ("---", "\\-\\-\\-"),
