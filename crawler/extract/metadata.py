@@ -546,13 +546,16 @@ _NO_SECTION = frozenset({"uncategorized", "uncategorised"})
 
 
 def find_section(doc: Document, ld: dict[str, Any] | None) -> str | None:
-    """The page's section: JSON-LD articleSection, else the section meta tags. A section that only names
-    the site by its host name (`gizmodo.com` on gizmodo.com) or says "Uncategorized" is no section; a
-    sub-brand that is also the og:site_name ("Post Khmer" on phnompenhpost.com) is a section."""
+    """The page's section: JSON-LD articleSection, else the section meta tags. A section that is the site's
+    host name (`gizmodo.com` on gizmodo.com) or says "Uncategorized" is no section; a sub-brand that is also
+    the og:site_name ("Post Khmer" on phnompenhpost.com) and a subdomain's name ("Sport" on
+    sport.example.com) are sections."""
     values = list(_ld_strings(ld.get("articleSection"), ())) if ld is not None else []
     values.extend(v for key in ("article:section", "parsely-section", "og:section", "section")
                   for v in doc.meta.get(key, ()))
-    keys = name_keys([], doc.url)
+    host = (urlsplit(doc.url).hostname or "").lower()
+    labels = host.split(".")
+    keys = {loose_key(".".join(labels[i:])) for i in range(len(labels) - 1)}  # sport.example.org, example.org
     for value in values:
         text = clean_text(value)
         if text and text.casefold() not in _NO_SECTION and loose_key(text) not in keys:

@@ -225,7 +225,8 @@ def test_description_tags_and_section() -> None:
 
 @pytest.mark.parametrize(("head", "section"), [
     (ld({"@type": "NewsArticle", "headline": "x", "articleSection": "news.example.org"}), None),
-    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": ["Example", "Science"]}), "Science"),
+    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": ["example.org", "Science"]}), "Science"),
+    (ld({"@type": "NewsArticle", "headline": "x", "articleSection": "News"}), "News"),  # news.example.org
     ("<meta property='og:site_name' content='Example Khmer'><meta property='article:section' content='Example Khmer'>",
      "Example Khmer"),  # a sub-brand of the site: its section
     ("<meta property='article:section' content='Uncategorized'>", None),
@@ -236,6 +237,11 @@ def test_description_tags_and_section() -> None:
 ])
 def test_section_that_only_names_the_site_or_none_is_no_section(head: str, section: str | None) -> None:
     assert extract_article(page(head), URL).section == section
+
+
+def test_a_subdomains_name_is_a_section() -> None:
+    head = "<meta property='article:section' content='Sport'>"
+    assert extract_article(page(head), "https://sport.example.org/football/final").section == "Sport"
 
 
 @pytest.mark.parametrize(("payload", "page_type"), [
