@@ -332,3 +332,14 @@ def test_a_page_fetched_from_a_mirror_reads_as_on_its_own_site(corpus_name: str,
     page, _, real = article_for(corpus_name, page_id)
     mirrored = extract_article(page.html, f"http://127.0.0.1:8765/{page_id}.html")
     assert markdown_to_text(mirrored.body) == real
+
+
+def test_a_picture_the_cms_names_a_widget_stays_in_the_text() -> None:
+    """NRK names every component "widget", the article's pictures too ("image widget rich"): the picture
+    between two paragraphs stays there, with its caption."""
+    _, article, _ = article_for("fundus-dev", "no-NRK_2024_08_05")
+    body = article.body or ""
+    picture = body.find("BalcUHjnWsABtnZe8d0tFg")
+    assert picture != -1
+    assert body.find("sier NRK-kommentator Christina Vukicevic") < picture < body.find("Det var lenge etter selve")
+    assert "FINALEKLAR: Lene Retzius skal hoppe i onsdagens finale likevel." in body[picture:]

@@ -66,6 +66,8 @@ MAX_BYLINE_BOX_CHARS = 200
 _AUTHOR_PATH_RE = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori|journalists?|columnists?|writers?"
                              r"|staff|byline|profiles?)/", re.I)
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
+_COMPONENT_WORDS = frozenset({"widget", "widgets"})
+"""Chrome words some CMSs put on every component of a page, the article's own pictures included."""
 _SIGNUP_BUTTON_RE = re.compile(
     r"(?:jetzt |now |gratis |kostenlos |free )?(?:abonnieren|subscribe|sign ?up|register|registrieren|anmelden"
     r"|s'abonner|s’abonner|s'inscrire|s’inscrire|je m'abonne|suscr[ií]bete|suscribirse|suscribir|iscriviti|abbonati"
@@ -154,7 +156,7 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
             continue
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
         if not named and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
-            named = chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 2
+            named = chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 2 and not _is_plain_picture(el)
         if not named:
             continue
         share = page.raw_good.get(el, 0) / total_good if total_good else 0.0
@@ -163,6 +165,17 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
         chrome.add(el)
     chrome.update(_teaser_cards(page))
     return chrome
+
+
+def _is_plain_picture(el: Element) -> bool:
+    """A <figure> that shows a picture, links nowhere and is named chrome only by a CMS's generic component
+    word ("image widget rich"): the article's own picture. A teaser's picture links to the other article;
+    an author's or a logo's figure says so in its class."""
+    if el.tag != "figure" or el.find(".//img") is None or el.find(".//a") is not None \
+            or any(ancestor.tag == "a" for ancestor in el.iterancestors()):
+        return False
+    words = [w for w in attribute_words(f"{el.get('class', '')} {el.get('id', '')}") if w not in _COMPONENT_WORDS]
+    return chrome_strength(" ".join(words)) != 2
 
 
 def _names_comments(el: Element) -> bool:

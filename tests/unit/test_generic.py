@@ -800,6 +800,24 @@ def test_a_lone_counter_goes_but_numbers_in_lists_and_headings_stay() -> None:
     assert texts["h2"] == ["3"] and "12" in texts["li"]
 
 
+def test_a_picture_named_as_a_cms_widget_stays_but_a_linked_or_authors_one_goes() -> None:
+    """Some CMSs call every component a widget, the article's pictures too: a <figure> that links nowhere
+    and is named chrome only by that word is the article's picture. A teaser's picture links elsewhere;
+    an author's picture says so."""
+    own = ('<figure class="image widget rich"><img src="https://cdn.example.org/p/final.jpg" alt="">'
+           '<figcaption><p>FINAL: The team will compete on Wednesday after all.</p></figcaption></figure>')
+    teaser = ('<a href="/sport/other-story"><figure class="image widget lean plug-image">'
+              '<img src="https://cdn.example.org/p/teaser.jpg" alt=""><figcaption>Another story</figcaption>'
+              '</figure></a>')
+    author = '<figure class="author-image widget"><img src="https://cdn.example.org/p/desk.jpg" alt=""></figure>'
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + own + teaser + author + paragraphs(PARAGRAPHS[2:])))
+    assert found is not None
+    sources = found.xpath(".//img/@src")
+    assert "https://cdn.example.org/p/final.jpg" in sources
+    assert "The team will compete on Wednesday after all." in text_of(found)
+    assert not {"https://cdn.example.org/p/teaser.jpg", "https://cdn.example.org/p/desk.jpg"} & set(sources)
+
+
 def test_a_date_line_whose_author_part_was_chrome_goes() -> None:
     """One line holds the desk's name (an element named as chrome, pruned) and the date with a reading
     time: what is left after pruning is a date stamp, and it goes too."""
