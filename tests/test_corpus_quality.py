@@ -343,3 +343,16 @@ def test_a_picture_the_cms_names_a_widget_stays_in_the_text() -> None:
     assert picture != -1
     assert body.find("sier NRK-kommentator Christina Vukicevic") < picture < body.find("Det var lenge etter selve")
     assert "FINALEKLAR: Lene Retzius skal hoppe i onsdagens finale likevel." in body[picture:]
+
+
+def test_pictures_in_widget_boxes_stay_with_their_captions() -> None:
+    """Euronews wraps each picture in "widget" boxes, down to the <img> and the caption's class: the three
+    pictures of the text stay in place, each followed by its caption."""
+    _, article, _ = article_for("fundus-dev", "uk-EuronewsEN_2026_01_06")
+    body = article.body or ""
+    for caption in ("A woman takes a picture of the dock of El Palito refinery near Puerto Cabello, Venezuela.",
+                    "A flag flies over a refinery complex in Carson, California."):
+        at = body.find("![" + caption)  # the picture, its alt text naming it...
+        assert at != -1, caption
+        assert body.find("\n\n" + caption, at + 2) != -1, caption  # ...and the caption, a paragraph after it
+    assert body.count("](https://images.euronews.com/") == 3

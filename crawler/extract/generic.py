@@ -67,6 +67,7 @@ _AUTHOR_PATH_RE = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|auto
                              r"|staff|byline|profiles?)/", re.I)
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
 _COMPONENT_WORDS = frozenset({"widget", "widgets"})
+MAX_CAPTION_CHARS = 400
 """Chrome words some CMSs put on every component of a page, the article's own pictures included."""
 _SIGNUP_BUTTON_RE = re.compile(
     r"(?:jetzt |now |gratis |kostenlos |free )?(?:abonnieren|subscribe|sign ?up|register|registrieren|anmelden"
@@ -156,7 +157,8 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
             continue
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
         if not named and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
-            named = chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 2 and not _is_plain_picture(el)
+            names = f"{el.get('class', '')} {el.get('id', '')}"
+            named = chrome_strength(names) == 2 and not _is_plain_picture(el, page)
         if not named:
             continue
         share = page.raw_good.get(el, 0) / total_good if total_good else 0.0
@@ -167,12 +169,15 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
     return chrome
 
 
-def _is_plain_picture(el: Element) -> bool:
-    """A <figure> that shows a picture, links nowhere and is named chrome only by a CMS's generic component
-    word ("image widget rich"): the article's own picture. A teaser's picture links to the other article;
-    an author's or a logo's figure says so in its class."""
-    if el.tag != "figure" or el.find(".//img") is None or el.find(".//a") is not None \
-            or any(ancestor.tag == "a" for ancestor in el.iterancestors()):
+def _is_plain_picture(el: Element, page: Page) -> bool:
+    """A picture, its box or its caption, linking nowhere, holding no more text than a caption, and named
+    chrome only by a CMS's generic component word ("image widget rich", "widget widget--type-image",
+    "widget__caption"): part of the article's own picture. A teaser's picture links to the other article;
+    an author's or a logo's box says so."""
+    if el.find(".//a") is not None or page.chars.get(el, 0) > MAX_CAPTION_CHARS:
+        return False
+    ancestors = [ancestor.tag for ancestor in el.iterancestors()]
+    if "a" in ancestors or not (el.tag == "img" or el.find(".//img") is not None or "figure" in ancestors):
         return False
     words = [w for w in attribute_words(f"{el.get('class', '')} {el.get('id', '')}") if w not in _COMPONENT_WORDS]
     return chrome_strength(" ".join(words)) != 2

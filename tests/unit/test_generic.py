@@ -810,11 +810,17 @@ def test_a_picture_named_as_a_cms_widget_stays_but_a_linked_or_authors_one_goes(
               '<img src="https://cdn.example.org/p/teaser.jpg" alt=""><figcaption>Another story</figcaption>'
               '</figure></a>')
     author = '<figure class="author-image widget"><img src="https://cdn.example.org/p/desk.jpg" alt=""></figure>'
-    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + own + teaser + author + paragraphs(PARAGRAPHS[2:])))
+    wrapped = ('<div class="widget widget--type-image"><div class="widget__wrapper"><figure class="widget__figure">'
+               '<img class="widgetImage__image" src="https://cdn.example.org/p/dock.jpg" alt="">'
+               '<figcaption class="widget__caption"><span class="widget__captionText">A tanker at the dock.</span>'
+               '</figcaption></figure></div></div>')
+    found = find(article_page(paragraphs(PARAGRAPHS[:2]) + own + teaser + author + paragraphs(PARAGRAPHS[2:3])
+                              + wrapped + paragraphs(PARAGRAPHS[3:])))
     assert found is not None
     sources = found.xpath(".//img/@src")
-    assert "https://cdn.example.org/p/final.jpg" in sources
+    assert "https://cdn.example.org/p/final.jpg" in sources and "https://cdn.example.org/p/dock.jpg" in sources
     assert "The team will compete on Wednesday after all." in text_of(found)
+    assert "A tanker at the dock." in text_of(found)
     assert not {"https://cdn.example.org/p/teaser.jpg", "https://cdn.example.org/p/desk.jpg"} & set(sources)
 
 
