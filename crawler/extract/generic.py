@@ -67,8 +67,9 @@ _AUTHOR_PATH_RE = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|auto
                              r"|staff|byline|profiles?)/", re.I)
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
 _COMPONENT_WORDS = frozenset({"widget", "widgets"})
-MAX_CAPTION_CHARS = 400
 """Chrome words some CMSs put on every component of a page, the article's own pictures included."""
+MAX_CAPTION_CHARS = 400
+"""A picture's box with more text than this holds more than the picture and its caption."""
 _SIGNUP_BUTTON_RE = re.compile(
     r"(?:jetzt |now |gratis |kostenlos |free )?(?:abonnieren|subscribe|sign ?up|register|registrieren|anmelden"
     r"|s'abonner|s’abonner|s'inscrire|s’inscrire|je m'abonne|suscr[ií]bete|suscribirse|suscribir|iscriviti|abbonati"
