@@ -132,14 +132,7 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
         return False
     tag = el.tag
     block = page.blocks.get(el)
-    if block is not None and block.chars == page.chars.get(el, 0) and (
-            is_boilerplate_line(block.text) or is_copyright_notice(block.text) or is_notice(block.text)
-            or (tag not in _CELL_TAGS and is_dateline(block.text))):
-        return True
-    if block is not None and block.chars == page.chars.get(el, 0) and (
-            _is_tag_line(el, block) or _is_labelled_link(block)
-            or (not block.link and is_control_instruction(block.text))
-            or (tag not in _CELL_TAGS and tag not in HEADING_TAGS and _COUNTER_RE.fullmatch(block.text))):
+    if block is not None and block.chars == page.chars.get(el, 0) and _is_chrome_line(el, block):
         return True
     if page.goods.get(el, 0) > 0:
         return False
@@ -152,6 +145,17 @@ def _is_chrome_inside(el: Element, page: Page) -> bool:
         return True
     return (text_chars < 200 and tag not in HEADING_TAGS
             and chrome_strength(f"{el.get('class', '')} {el.get('id', '')}") == 1)
+
+
+def _is_chrome_line(el: Element, block: Block) -> bool:
+    """A block that is one line of its own text (no nested blocks) and page chrome by what it says: a
+    notice, a copyright or date line, a tag or 'related' line, a control's label, a lone counter."""
+    text, tag = block.text, el.tag
+    return (is_boilerplate_line(text) or is_copyright_notice(text) or is_notice(text)
+            or (tag not in _CELL_TAGS and is_dateline(text))
+            or _is_tag_line(el, block) or _is_labelled_link(block)
+            or (not block.link and is_control_instruction(text))
+            or (tag not in _CELL_TAGS and tag not in HEADING_TAGS and _COUNTER_RE.fullmatch(text) is not None))
 
 
 def _is_tag_line(el: Element, block: Block) -> bool:
