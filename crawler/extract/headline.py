@@ -20,12 +20,11 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 import lxml.html
 
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
-from crawler.extract.urls import HOST_NOISE, host_labels
+from crawler.extract.urls import HOST_NOISE, domain_suffixes, host_labels
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -75,12 +74,11 @@ class Candidate:
 def name_keys(names: Iterable[str | None], url: str | None) -> set[str]:
     """Loose keys of the site's names, plus the distinctive labels of the URL's host name."""
     keys = {loose_key(n) for n in names if n}
-    host = (urlsplit(url).hostname or "").lower() if url else ""
-    if host:
-        labels = host.removeprefix("www.").split(".")
-        keys.update(loose_key(".".join(labels[i:])) for i in range(len(labels) - 1)  # news.example.org, example.org
-                    if (len(labels[i]) >= 3 and labels[i] not in HOST_NOISE) or i == 0)
-        keys.update(host_labels(url))
+    for i, domain in enumerate(domain_suffixes(url)):  # news.example.org, example.org
+        label = domain.split(".", 1)[0]
+        if i == 0 or (len(label) >= 3 and label not in HOST_NOISE):
+            keys.add(loose_key(domain))
+    keys.update(host_labels(url))
     return {k for k in keys if len(k) >= 2}
 
 

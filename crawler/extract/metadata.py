@@ -27,6 +27,7 @@ from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import detect_language, normalize_language, script_language
 from crawler.extract.markdown import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
+from crawler.extract.urls import domain_suffixes
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -553,9 +554,7 @@ def find_section(doc: Document, ld: dict[str, Any] | None) -> str | None:
     values = list(_ld_strings(ld.get("articleSection"), ())) if ld is not None else []
     values.extend(v for key in ("article:section", "parsely-section", "og:section", "section")
                   for v in doc.meta.get(key, ()))
-    host = (urlsplit(doc.url).hostname or "").lower()
-    labels = host.split(".")
-    keys = {loose_key(".".join(labels[i:])) for i in range(len(labels) - 1)}  # sport.example.org, example.org
+    keys = {loose_key(domain) for domain in domain_suffixes(doc.url)}  # sport.example.org, example.org
     for value in values:
         text = clean_text(value)
         if text and text.casefold() not in _NO_SECTION and loose_key(text) not in keys:

@@ -28,6 +28,14 @@ def is_tracking_param(name: str) -> bool:
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
 
 
+def domain_suffixes(url: str | None) -> list[str]:
+    """The URL's host name (without "www.") and its parent domains down to two labels:
+    `news.example.org`, `example.org` for https://www.news.example.org/."""
+    host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+    labels = host.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
 def host_labels(url: str | None) -> list[str]:
     """The distinctive labels of a URL's host name: `waz` for www.waz.de, `bbc` for news.bbc.co.uk."""
     host = (urlsplit(url).hostname or "").lower() if url else ""
