@@ -159,7 +159,7 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
         if not named and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
             names = f"{el.get('class', '')} {el.get('id', '')}"
-            named = chrome_strength(names) == 2 and not _is_plain_picture(el, page)
+            named = chrome_strength(names) == 2 and not _is_plain_picture(el, names, page)
         if not named:
             continue
         share = page.raw_good.get(el, 0) / total_good if total_good else 0.0
@@ -170,17 +170,17 @@ def _chrome_elements(page: Page, total_good: float) -> set[Element]:
     return chrome
 
 
-def _is_plain_picture(el: Element, page: Page) -> bool:
+def _is_plain_picture(el: Element, names: str, page: Page) -> bool:
     """A picture, its box or its caption, linking nowhere, holding no more text than a caption, and named
-    chrome only by a CMS's generic component word ("image widget rich", "widget widget--type-image",
-    "widget__caption"): part of the article's own picture. A teaser's picture links to the other article;
-    an author's or a logo's box says so."""
+    chrome (`names`: its class and id) only by a CMS's generic component word ("image widget rich",
+    "widget widget--type-image", "widget__caption"): part of the article's own picture. A teaser's
+    picture links to the other article; an author's or a logo's box says so."""
     if el.find(".//a") is not None or page.chars.get(el, 0) > MAX_CAPTION_CHARS:
         return False
     ancestors = [ancestor.tag for ancestor in el.iterancestors()]
     if "a" in ancestors or not (el.tag == "img" or el.find(".//img") is not None or "figure" in ancestors):
         return False
-    words = [w for w in attribute_words(f"{el.get('class', '')} {el.get('id', '')}") if w not in _COMPONENT_WORDS]
+    words = [w for w in attribute_words(names) if w not in _COMPONENT_WORDS]
     return chrome_strength(" ".join(words)) != 2
 
 
