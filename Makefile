@@ -5,11 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCRAPY := $(PY) -m scrapy
 
-.PHONY: help install demo test crawl lint bench bench-extract site clean
+.PHONY: help install provision demo test crawl lint bench bench-extract site clean
 
 help:
 	@echo "make demo           crawl the bundled Phnom Penh Post replica offline into output/"
-	@echo "make test           run every test (offline)"
+	@echo "make test           run every test (offline; installs jekyll and redis-server with apt-get when missing)"
 	@echo "make crawl          crawl the live Phnom Penh Post into output/"
 	@echo "make site           build the Jekyll site in output/ (installs Debian's jekyll if missing)"
 	@echo "make bench          crawl a generated site on 127.0.0.1: vs a bare Scrapy spider, and one machine vs a shared frontier"
@@ -24,10 +24,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# jekyll and redis-server for the tests: installed with apt-get when possible, else one clear message.
+provision:
+	@bash tests/provision.sh
+
 demo: $(STAMP)
 	$(PY) tests/demo.py
 
-test: $(STAMP)
+test: $(STAMP) provision
 	$(PY) -m pytest -q
 
 crawl: $(STAMP)

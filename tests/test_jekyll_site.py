@@ -152,10 +152,10 @@ def active_content(site: BuiltSite) -> list[str]:
 
 @pytest.fixture(scope="session")
 def jekyll() -> str:
-    """The jekyll executable; .ci/run installs it, so a missing one is a failure, not a skip."""
+    """The jekyll executable; make test installs it (tests/provision.sh), so a missing one is a failure, not a skip."""
     found = find_jekyll()
     if found is None:
-        pytest.fail(f"jekyll is not installed (.ci/run installs it). Install it with: {install_hint()}")
+        pytest.fail(f"jekyll is not installed (tests/provision.sh installs it for make test). Install it with: {install_hint()}")
     return found
 
 
