@@ -10,13 +10,8 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from crawler.extract.markdown import (
-    escape_line_start,
-    escape_markdown,
-    escape_text,
-    html_to_markdown,
-    inline_markdown,
-)
+from crawler.extract.escaping import escape_line_start, escape_markdown, escape_text
+from crawler.extract.markdown import html_to_markdown, inline_markdown
 
 BASE = "https://www.example.org/news/story"
 
