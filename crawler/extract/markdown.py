@@ -32,7 +32,7 @@ from crawler.extract.media import (
     is_quote_embed,
     link_target,
 )
-from crawler.extract.text import ASCII_WS, collapse_ascii_ws, strip_ascii
+from crawler.extract.text import ASCII_WS, collapse_ascii_ws, safe_text, strip_ascii
 
 logger = logging.getLogger(__name__)
 
@@ -391,7 +391,7 @@ def _on_code(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Cal
 
 
 def _on_pre(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
-    text = el.text_content()
+    text = safe_text(el.text_content())
     if conv.inline_bufs:
         conv.add_raw(code_span(text))
         return None, False
