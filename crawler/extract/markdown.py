@@ -33,6 +33,7 @@ from crawler.extract.media import (
     link_target,
 )
 from crawler.extract.text import ASCII_WS, collapse_ascii_ws, safe_text, strip_ascii
+from crawler.extract.voids import UNKNOWN_VOID_TAGS
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +192,8 @@ def _wrap(mark: _Mark) -> None:
         if not mark.href or (core.startswith("![") and core.endswith(")") and core.count("](") == 1):
             buf.append(content)  # no target, or an image wrapped in a link: keep the content only
             return
+        if core.startswith("^"):  # "[^…]" is a footnote reference; kramdown has no escape for "^"
+            core = "&#94;" + core[1:]
         buf.append(f"{lead}[{core}]({escape_url(mark.href)}){trail}")
         return
     buf.append(f"{lead}{mark.delim}{core}{mark.delim}{trail}")
@@ -257,7 +260,8 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement, *, root: bool = False
     if tag in DROP_TAGS:
         if is_image_button(el):
             _add_media_only(conv, el)  # an image that opens a lightbox: the image without the button
-        return None, False
+        # A void element (<embed>) holds nothing of its own: what libxml2 nested in it followed it on the page.
+        return None, tag in UNKNOWN_VOID_TAGS
     if is_quote_embed(el, tag) and not conv.inline_bufs and el.text_content().strip():
         return _on_quote_embed(conv, el)
     if is_embed(el, tag):

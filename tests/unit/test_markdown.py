@@ -416,3 +416,7 @@ def test_an_unclosed_void_element_keeps_the_text_after_it(tag: str) -> None:
                          "<b>bold</b>.</p><p>Next paragraph.</p></article></body></html>", "https://www.example.org/a")
     out = html_to_markdown(doc.tree.find(".//article"), "https://www.example.org/a")
     assert out == "Before the clip after the clip, **bold**.\n\nNext paragraph."
+
+
+def test_link_text_that_starts_with_a_caret_is_not_a_footnote_reference() -> None:
+    assert md("<p>See <a href='/r'>^2 notes</a></p>") == "See [&#94;2 notes](https://www.example.org/r)"
