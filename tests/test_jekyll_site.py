@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from crawler.extract.markdown import escape_markdown
+from crawler.extract.escaping import escape_markdown
 from crawler.items import Article
 from crawler.posts import make_code, post_filename, render_post, with_suffix
 from tests.conftest import REPLICA, ROOT, expected_articles, fold, missing_in_order, run_scrapy

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ from crawler.extract.metadata import (
     looks_like_error_page,
     origin_candidates,
 )
+from crawler.extract.text import safe_text
 from crawler.extract.urls import canonical_url
 from crawler.items import Article
 
@@ -62,8 +64,21 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     try:
         _extract(article, html, url, profile, http_encoding, captions)
     except Exception:  # a bug must not stop a crawl: the item is dropped with this reason
-        logger.exception("extraction failed for %s", url)
+        logger.exception("extraction failed for %s", safe_text(url))
         article.page_type = "extract_error"
+    return clean_fields(article)
+
+
+def clean_fields(article: Article) -> Article:
+    """Every text field (and every string of a list field) made `safe_text`: the one place where what
+    a page says (body, JSON-LD, meta tags, bylines, sections, URLs) loses control characters and lone
+    surrogates before it can reach a post, the state store or the run feed."""
+    for field in dataclasses.fields(article):
+        value = getattr(article, field.name)
+        if isinstance(value, str):
+            setattr(article, field.name, safe_text(value))
+        elif isinstance(value, list):
+            setattr(article, field.name, [safe_text(v) if isinstance(v, str) else v for v in value])
     return article
 
 

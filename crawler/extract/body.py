@@ -18,14 +18,8 @@ from lxml.cssselect import CSSSelector
 
 from crawler.extract.boilerplate import is_boilerplate_phrase
 from crawler.extract.bylines import drop_byline_copies
-from crawler.extract.markdown import (
-    DROP_TAGS,
-    embed_url,
-    html_to_markdown,
-    image_source,
-    inline_markdown,
-    is_image_button,
-)
+from crawler.extract.markdown import DROP_TAGS, html_to_markdown, inline_markdown
+from crawler.extract.media import embed_url, image_source, is_image_button
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document

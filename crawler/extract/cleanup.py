@@ -25,7 +25,7 @@ from crawler.extract.boilerplate import (
     is_reading_time,
 )
 from crawler.extract.document import Document
-from crawler.extract.markdown import is_quote_embed
+from crawler.extract.media import is_quote_embed
 
 logger = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ import lxml.etree
 import lxml.html
 
 from crawler.extract.nesting import cap_nesting
+from crawler.extract.voids import release_void_content
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ def parse_document(html: str | bytes, url: str, http_encoding: str | None = None
         text, encoding = html, "utf-8"
     text = _XML_DECL_RE.sub("", text, count=1)
     tree = _parse_html(text, url)
+    release_void_content(tree)
     base = tree.xpath("string(//base/@href)")
     doc = Document(url=urljoin(url, base) if base else url, text=text, tree=tree, encoding=encoding)
     doc.lang = _find_lang(tree)

@@ -27,7 +27,7 @@ from crawler.extract.boilerplate import (
 from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
-from crawler.extract.markdown import is_image_button
+from crawler.extract.media import is_image_button
 from crawler.extract.urls import host_labels
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,7 @@
 """HTML fragment -> safe kramdown/GFM Markdown: paragraphs, headings, lists, tables, images, embeds.
 
+This module holds the conversion: the walk, one handler per element, the block tree and its rendering.
+Escaping lives in `crawler.extract.escaping`, image and embed inspection in `crawler.extract.media`.
 The converter walks the lxml fragment with `lxml.etree.iterwalk` (no recursion, so pages nested
 thousands of levels deep are fine) and builds a shallow block tree (container nesting is capped),
 which is then rendered. Text is escaped minimally but safely for kramdown, Jekyll's default
@@ -11,14 +13,27 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
 
-from crawler.extract.text import ASCII_WS, collapse_ascii_ws, strip_ascii
+from crawler.extract.escaping import code_span, escape_line_start, escape_text, escape_url
+from crawler.extract.media import (
+    IMAGE_TAGS,
+    embed_url,
+    image_source,
+    is_embed,
+    is_image_button,
+    is_image_caption,
+    is_image_figure,
+    is_orphan_caption,
+    is_quote_embed,
+    link_target,
+)
+from crawler.extract.text import ASCII_WS, collapse_ascii_ws, safe_text, strip_ascii
+from crawler.extract.voids import UNKNOWN_VOID_TAGS
 
 logger = logging.getLogger(__name__)
 
@@ -41,294 +56,12 @@ EMPHASIS_TAGS = {"em": "*", "i": "*", "cite": "*", "var": "*", "dfn": "*", "stro
 _CLASS_HIDDEN_RE = re.compile(
     r"(?:^|\s)(?:sr-only|visually-hidden|screen-reader-text|visuallyhidden|off-?screen)(?:\s|$)")
 _CREDIT_CLASS_RE = re.compile(r"credit|copyright|photographer|byline", re.I)
-_CAPTION_CLASS_RE = re.compile(r"caption|credit|copyright|photographer", re.I)
-_IMAGE_TAGS = ("img", "amp-img", "picture")
-_MEDIA_TAGS = ("video", "audio", "iframe", "object", "embed", "svg", "canvas", "amp-video", "amp-iframe", "blockquote")
 _FILE_NAME_RE = re.compile(r"\S+\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|heic)", re.I)
 """Alt text that is only an image's file name."""
-MAX_ORPHAN_CAPTION_CHARS = 400
-"""A caption-classed element longer than this is not a stray caption (it may be misnamed content)."""
-_NOT_IMAGE_FIGURE_TAGS = ("table", "blockquote", "pre", "ul", "ol", "code")
 _STYLE_HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_LINK_SCHEMES = ("http", "https", "mailto")
-_AD_HOSTS = ("doubleclick.net", "googlesyndication.com", "amazon-adsystem.com", "adnxs.com", "taboola.com",
-             "outbrain.com", "googletagmanager.com", "facebook.com/tr")
 _MAX_CONTAINER_DEPTH = 16
 _MAX_TABLE_DEPTH = 3
-
-# --------------------------------------------------------------------------------------- escaping
-
-_INLINE_ESCAPE_RE = re.compile(r"([\\*_`\[\]<|])")
-_ENTITY_LIKE_RE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START_RE = re.compile(r"^(?:[#>]|[-+](?=\s|$)|:(?=\s|$))")
-_ORDERED_RE = re.compile(r"^(\d+)([.)])(?=\s|$)")  # "1." for kramdown, "1)" too for CommonMark readers
-_RULE_LINE_RE = re.compile(r"^[-= \u00a0]*[-=][-= \u00a0]*$")
-_FENCE_LINE_RE = re.compile(r"^~~~")
-_URL_UNSAFE_RE = re.compile(r"[\s()<>|\[\]`\\\"]")
 _DOUBLE_BR_RE = re.compile(BR + "[ \t\n\r\f\v\u00a0]*" + BR + "[" + BR + " \t\n\r\f\v\u00a0]*")
-
-
-def escape_text(text: str) -> str:
-    """Escape text for use inside a kramdown paragraph (line-start rules are applied per line later)."""
-    text = _INLINE_ESCAPE_RE.sub(r"\\\1", text)
-    if "{:" in text:
-        text = text.replace("{:", "\\{:")
-    if "$$" in text:
-        text = text.replace("$$", "\\$\\$")
-    if "&" in text:
-        text = _ENTITY_LIKE_RE.sub("&amp;", text)  # "&copy;" written in the text stays literal
-    if "~~" in text:
-        text = text.replace("~~", "~&#126;")  # GFM strikethrough
-    return text
-
-
-def escape_line_start(line: str) -> str:
-    """Escape what kramdown would read as block syntax at the start of a line of text."""
-    if not line:
-        return line
-    if _RULE_LINE_RE.match(line):  # "---", "===", "- - -": rule or setext underline
-        return line.replace("-", "\\-").replace("=", "\\=")
-    if _LINE_START_RE.match(line):
-        return "\\" + line
-    match = _ORDERED_RE.match(line)
-    if match:
-        return f"{match.group(1)}\\{match.group(2)}{line[match.end():]}"
-    if _FENCE_LINE_RE.match(line):
-        return "&#126;" + line[1:]
-    return line
-
-
-def escape_markdown(text: str) -> str:
-    """Escape plain text (a title, a caption written by hand) so kramdown shows it literally."""
-    return "\n".join(escape_line_start(escape_text(line)) for line in text.split("\n"))
-
-
-def escape_url(url: str) -> str:
-    """Percent-encode what would end or confuse a Markdown link destination."""
-    return _URL_UNSAFE_RE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)
-
-
-def code_span(text: str) -> str:
-    """Inline code with a backtick fence longer than any run inside."""
-    text = collapse_ascii_ws(text)
-    if not text.strip():
-        return ""
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
-# --------------------------------------------------------------------------------------- URLs
-
-def link_target(href: str | None, base_url: str) -> str | None:
-    """Absolute http(s)/mailto link target, or None for javascript:, in-page anchors and the like."""
-    if not href:
-        return None
-    href = href.strip()
-    if not href or href.startswith("#"):
-        return None
-    try:
-        absolute = urljoin(base_url, href)
-        scheme = urlsplit(absolute).scheme.lower()
-    except ValueError:
-        return None
-    return absolute if scheme in _LINK_SCHEMES else None
-
-
-_SRCSET_URL_RE = re.compile(r"[^\s,][^\s]*")
-_SRCSET_DESCRIPTOR_RE = re.compile(r"\s*([^,]*)")
-
-
-def srcset_candidates(srcset: str) -> Iterator[tuple[str, float]]:
-    """(URL, size) of each srcset candidate, parsed as the HTML standard does: a URL runs to the next
-    whitespace (commas inside it stay: "w_300,h_200" crops, "crop=2859,1787"), a comma that ends it or
-    the descriptor after it ends the candidate. Size: the width ("800w") or density ("2x"); 1 without one."""
-    pos = 0
-    while True:
-        match = _SRCSET_URL_RE.search(srcset, pos)
-        if match is None:
-            return
-        url = match.group()
-        pos = match.end()
-        descriptor = ""
-        if url.endswith(","):
-            url = url.rstrip(",")
-        else:
-            found = _SRCSET_DESCRIPTOR_RE.match(srcset, pos)
-            if found is not None:
-                descriptor = found.group(1).strip()
-                pos = found.end() + 1
-        size = 1.0
-        for part in descriptor.split():
-            if part[-1:] in ("w", "x"):
-                try:
-                    size = float(part[:-1])
-                except ValueError:
-                    continue
-        if url:
-            yield url, size
-
-
-def _largest_from_srcset(srcset: str | None) -> str | None:
-    best: tuple[float, str] | None = None
-    for url, size in srcset_candidates(srcset or ""):
-        if best is None or size > best[0]:
-            best = (size, url)
-    return best[1] if best else None
-
-
-_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-lazy")
-"""Attributes a lazy loader copies into `src`: the image itself, while `src` holds a stand-in."""
-_OTHER_SOURCES = ("data-url", "data-full-src", "data-hi-res-src")
-"""Other renditions of the image, used when `src` is missing or a stand-in."""
-
-
-def _is_placeholder(src: str) -> bool:
-    """A stand-in, or no URL at all (a lazy loader's JSON or template in the attribute)."""
-    lowered = src.lower()
-    return lowered.startswith("data:") or any(char in src for char in '{}"<> ') or any(
-        word in lowered for word in ("placeholder", "blank.gif", "spacer.gif", "pixel.gif", "lazy-load", "1x1")
-    )
-
-
-def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
-    """The image URL of an <img>: the largest rendition a lazy loader's data-srcset lists, else a lazy
-    loader's attribute, else the largest rendition srcset lists, else src, else another rendition.
-
-    srcset names the renditions the page offers for the picture in src; the largest is what an archive
-    keeps (src is often a small default). A lazy loader swaps its attribute into `src` when the image
-    scrolls into view, so until then `src` holds a stand-in (a spinner, a site-wide "fallback.png", a
-    blurred thumbnail) whatever its name."""
-    width, height = img.get("width", ""), img.get("height", "")
-    if width.strip() in ("0", "1") and height.strip() in ("0", "1"):
-        return None  # tracking pixel
-    candidates = [_largest_from_srcset(img.get("data-srcset"))]
-    candidates += [img.get(attr) for attr in _LAZY_SOURCES]
-    candidates += [_largest_from_srcset(img.get("srcset")), img.get("src")]
-    candidates += [img.get(attr) for attr in _OTHER_SOURCES]
-    parent = img.getparent()
-    if parent is not None and parent.tag == "source":  # libxml2 nests <img> inside a non-void <source>
-        parent = parent.getparent()
-    if parent is not None and parent.tag == "picture":
-        candidates += [_largest_from_srcset(s.get("srcset") or s.get("data-srcset")) for s in parent.iter("source")]
-    for candidate in candidates:
-        if candidate and candidate.strip() and not _is_placeholder(candidate.strip()):
-            url = link_target(candidate.strip(), base_url)
-            if url and not url.startswith("mailto:"):
-                return None if _ICON_PATH_RE.search(urlsplit(url).path) else url
-    return None
-
-
-_ICON_PATH_RE = re.compile(r"/(?:icons|logos|sprites?)/|/(?:icon|sprite)[-_.][^/]*\.(?:svg|png|gif|ico)$", re.I)
-"""An interface icon, a sprite sheet or a logo collection ("/images/common/icon_scale.svg", "/logos/701.png"):
-page furniture, not a picture of the article."""
-
-
-_YOUTUBE_RE = re.compile(r"(?:youtube(?:-nocookie)?\.com/(?:embed|v|shorts)/|youtu\.be/)([A-Za-z0-9_-]{6,})")
-
-
-def embed_url(el: lxml.html.HtmlElement, base_url: str) -> str | None:
-    """The canonical URL of an embed (iframe, video, audio, tweet/instagram/tiktok blockquote), or None."""
-    tag = el.tag
-    if tag in ("iframe", "amp-iframe", "amp-youtube"):
-        if tag == "amp-youtube" and el.get("data-videoid"):
-            return f"https://www.youtube.com/watch?v={el.get('data-videoid')}"
-        src = el.get("src") or el.get("data-src") or el.get("data-lazy-src")
-        return _canonical_embed(link_target(src, base_url))
-    if tag in ("video", "audio"):
-        src = el.get("src") or next((s.get("src") for s in el.iter("source") if s.get("src")), None)
-        return link_target(src, base_url)
-    classes = el.get("class", "")
-    if tag == "blockquote":
-        return _without_tracking(_quote_embed_url(el, classes, base_url))
-    return link_target(el.get("data-href") or el.get("cite"), base_url)
-
-
-def _quote_embed_url(el: lxml.html.HtmlElement, classes: str, base_url: str) -> str | None:
-    for attr in ("data-instgrm-permalink", "data-text-post-permalink", "data-embed-url", "cite"):
-        if el.get(attr):
-            target = link_target(el.get(attr), base_url)
-            if target:
-                return target
-    hrefs = [h for h in (link_target(a.get("href"), base_url) for a in el.iter("a")) if h]
-    for needle in ("/status/", "/post/", "instagram.com/", "tiktok.com/", "facebook.com/", "reddit.com/"):
-        matches = [h for h in hrefs if needle in h]
-        if matches:
-            return matches[-1] if needle in ("/status/", "/post/") else matches[0]
-    return hrefs[-1] if hrefs else None
-
-
-_TRACKING_PARAMS_RE = re.compile(r"^(?:utm_\w+|ref_src|ref_url|ref_source|igshid|igsh|s|t|src|ref)$")
-
-
-def _without_tracking(url: str | None) -> str | None:
-    """An embedded post's URL without the share-tracking parameters the embed code adds (`?ref_src=twsrc`)."""
-    if not url or "?" not in url:
-        return url
-    parts = urlsplit(url)
-    query = "&".join(pair for pair in parts.query.split("&")
-                     if pair and not _TRACKING_PARAMS_RE.match(pair.split("=")[0]))
-    return parts._replace(query=query, fragment="").geturl()
-
-
-def _canonical_embed(src: str | None) -> str | None:
-    if not src:
-        return None
-    parts = urlsplit(src)
-    host = (parts.hostname or "").lower()
-    if any(ad in host or ad in src for ad in _AD_HOSTS):
-        return None
-    if "youtube" in host or host == "youtu.be":
-        query = parse_qs(parts.query)
-        if "/embed/videoseries" in parts.path and query.get("list"):
-            return f"https://www.youtube.com/playlist?list={query['list'][0]}"
-        match = _YOUTUBE_RE.search(src)
-        if match:
-            return f"https://www.youtube.com/watch?v={match.group(1)}"
-    if host == "player.vimeo.com":
-        match = re.search(r"/video/(\d+)", parts.path)
-        if match:
-            return f"https://vimeo.com/{match.group(1)}"
-    if host.endswith("facebook.com") and parts.path.startswith("/plugins/"):
-        href = parse_qs(parts.query).get("href")
-        if href:
-            return unquote(href[0])
-    if host == "platform.twitter.com":
-        tweet_id = parse_qs(parts.query).get("id")
-        if tweet_id:
-            return f"https://twitter.com/i/status/{tweet_id[0]}"
-    if host.endswith("instagram.com"):
-        match = re.match(r"(/(?:p|reel|tv)/[^/]+/)", parts.path)
-        if match:
-            return f"https://www.instagram.com{match.group(1)}"
-    if host == "open.spotify.com" and parts.path.startswith("/embed/"):
-        return "https://open.spotify.com/" + parts.path.removeprefix("/embed/")
-    if host.endswith("dailymotion.com") and "/embed/video/" in parts.path:
-        return "https://www.dailymotion.com/video/" + parts.path.rsplit("/", 1)[-1]
-    return src if parts.scheme in ("http", "https") else None
-
-
-_QUOTE_EMBED_CLASSES = ("twitter-tweet", "twitter-video", "instagram-media", "tiktok-embed", "reddit-embed",
-                        "reddit-card", "bluesky-embed", "mastodon-embed", "text-post-media", "fb-xfbml")
-"""Class names of the blockquotes that social networks' embed scripts turn into a post (the quote holds its text)."""
-
-
-def is_quote_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
-    """A blockquote an embed script would replace by a social-media post (tweet, Instagram, TikTok, ...)."""
-    if tag != "blockquote":
-        return False
-    classes = el.get("class", "")
-    return any(c in classes for c in _QUOTE_EMBED_CLASSES)
-
-
-def _is_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
-    if tag in ("iframe", "video", "audio", "amp-iframe", "amp-youtube"):
-        return True
-    if is_quote_embed(el, tag):
-        return True
-    classes = el.get("class", "")
-    return tag == "div" and ("fb-post" in classes or "fb-video" in classes) and bool(el.get("data-href"))
 
 
 def _is_hidden(el: lxml.html.HtmlElement) -> bool:
@@ -459,6 +192,8 @@ def _wrap(mark: _Mark) -> None:
         if not mark.href or (core.startswith("![") and core.endswith(")") and core.count("](") == 1):
             buf.append(content)  # no target, or an image wrapped in a link: keep the content only
             return
+        if core.startswith("^"):  # "[^…]" is a footnote reference; kramdown has no escape for "^"
+            core = "&#94;" + core[1:]
         buf.append(f"{lead}[{core}]({escape_url(mark.href)}){trail}")
         return
     buf.append(f"{lead}{mark.delim}{core}{mark.delim}{trail}")
@@ -525,15 +260,16 @@ def _start(conv: _Converter, el: lxml.html.HtmlElement, *, root: bool = False
     if tag in DROP_TAGS:
         if is_image_button(el):
             _add_media_only(conv, el)  # an image that opens a lightbox: the image without the button
-        return None, False
+        # A void element (<embed>) holds nothing of its own: what libxml2 nested in it followed it on the page.
+        return None, tag in UNKNOWN_VOID_TAGS
     if is_quote_embed(el, tag) and not conv.inline_bufs and el.text_content().strip():
         return _on_quote_embed(conv, el)
-    if _is_embed(el, tag):
+    if is_embed(el, tag):
         _add_embed_link(conv, el)
         return None, False
     if not root and is_orphan_caption(el, tag):
         return None, False
-    if not conv.captions and tag not in _IMAGE_TAGS:
+    if not conv.captions and tag not in IMAGE_TAGS:
         if tag == "figure" and is_image_figure(el):
             _add_media_only(conv, el)
             return None, False
@@ -576,58 +312,6 @@ def _on_quote_embed(conv: _Converter, el: lxml.html.HtmlElement) -> tuple[Callab
     return close, True
 
 
-def is_image_figure(figure: lxml.html.HtmlElement) -> bool:
-    """Whether a <figure> presents images (or media): its text is then their caption. A figure holding a
-    table, quote, code or list presents that instead."""
-    return next(figure.iter(*_NOT_IMAGE_FIGURE_TAGS), None) is None
-
-
-def is_image_caption(el: lxml.html.HtmlElement, tag: str) -> bool:
-    """Whether an element is an image caption: a <figcaption> of an image figure, or a caption/credit-classed
-    element without an image of its own next to one (in the same small box, or right after it)."""
-    if tag == "figcaption":
-        figure = el.getparent()
-        return figure is None or figure.tag != "figure" or is_image_figure(figure)
-    if not _CAPTION_CLASS_RE.search(el.get("class", "")) or next(el.iter(*_IMAGE_TAGS), None) is not None:
-        return False
-    previous = el.getprevious()
-    if previous is not None and isinstance(previous.tag, str) and (
-            previous.tag in _IMAGE_TAGS or next(previous.iter(*_IMAGE_TAGS), None) is not None):
-        return True
-    node = el.getparent()
-    for _ in range(3):
-        if node is None:
-            return False
-        if next(node.iter(*_IMAGE_TAGS), None) is not None:
-            return True
-        node = node.getparent()
-    return False
-
-
-def is_image_button(el: lxml.html.HtmlElement) -> bool:
-    """A <button> around an image (a picture that opens a lightbox): the image is article content."""
-    return el.tag == "button" and next(el.iter(*_IMAGE_TAGS), None) is not None
-
-
-def is_orphan_caption(el: lxml.html.HtmlElement, tag: str) -> bool:
-    """Whether an element is the caption or credit of an image that is not in the page (a script would
-    load it): caption/credit-classed, short, with no image or media in it or near it. Without its image
-    it reads as a stray line."""
-    if tag in _IMAGE_TAGS or not _CAPTION_CLASS_RE.search(el.get("class", "")):
-        return False
-    chars = len(el.text_content())
-    if next(el.iter(*_IMAGE_TAGS, *_MEDIA_TAGS), None) is not None or chars > MAX_ORPHAN_CAPTION_CHARS:
-        return False
-    node = el.getparent()
-    for _ in range(3):  # the figure box around the caption: little text besides it
-        if node is None or len(node.text_content()) > chars + MAX_ORPHAN_CAPTION_CHARS:
-            return True
-        if next(node.iter(*_IMAGE_TAGS, *_MEDIA_TAGS), None) is not None:
-            return False
-        node = node.getparent()
-    return True
-
-
 def _add_media_only(conv: _Converter, figure: lxml.html.HtmlElement) -> None:
     """The images and embeds of an image figure without its caption text."""
     conv.boundary()
@@ -635,7 +319,7 @@ def _add_media_only(conv: _Converter, figure: lxml.html.HtmlElement) -> None:
         tag = el.tag if isinstance(el.tag, str) else ""
         if tag in ("img", "amp-img") and not _is_hidden(el):
             _on_img(conv, el, tag)
-        elif tag and _is_embed(el, tag):
+        elif tag and is_embed(el, tag):
             _add_embed_link(conv, el)
     conv.boundary()
 
@@ -711,7 +395,7 @@ def _on_code(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Cal
 
 
 def _on_pre(conv: _Converter, el: lxml.html.HtmlElement, tag: str) -> tuple[Callable[[], None] | None, bool]:
-    text = el.text_content()
+    text = safe_text(el.text_content())
     if conv.inline_bufs:
         conv.add_raw(code_span(text))
         return None, False

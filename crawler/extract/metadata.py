@@ -25,7 +25,7 @@ from crawler.extract.bylines import parse_byline
 from crawler.extract.dates import parse_date, parse_dateline
 from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import detect_language, normalize_language, script_language
-from crawler.extract.markdown import image_source
+from crawler.extract.media import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
 from crawler.extract.urls import domain_suffixes
 

@@ -25,6 +25,26 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-"})
 
 
+_UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Control characters (all but tab, line feed and carriage return), lone surrogates, non-characters."""
+_AS_SPACE = frozenset("\x0b\x0c\x85")
+"""Controls that separate words (vertical tab, form feed, next line): a space, so words stay apart."""
+
+
+def safe_text(text: str) -> str:
+    """Text without control characters or lone surrogates: what every field of an article is made of.
+
+    Tab, line feed and carriage return stay; vertical tab, form feed and NEL become a space; other C0
+    and C1 controls, DEL and the non-characters U+FFFE/U+FFFF are removed; a surrogate pair (from a
+    JSON `\\ud83d\\ude00` escape) becomes its character and a lone surrogate U+FFFD, so the text can
+    always be written as UTF-8. Never raises."""
+    if not _UNSAFE_RE.search(text):
+        return text
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _UNSAFE_RE.sub(lambda m: " " if m.group() in _AS_SPACE else "", text)
+
+
 def collapse_ascii_ws(text: str) -> str:
     """Collapse runs of ASCII whitespace to one space (NBSP is kept as it is)."""
     return _ASCII_WS_RE.sub(" ", text)

@@ -60,11 +60,24 @@ def strip_tracking(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
 
 
-def same_site(url: str, other: str) -> bool:
-    """True when both URLs are on the same registrable-looking host (www. ignored)."""
-    a = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    b = (urlsplit(other).hostname or "").lower().removeprefix("www.")
-    return bool(a) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+def _host_and_port(url: str) -> tuple[str, int | None]:
+    """(host without "www.", port unless it is the scheme's default) — what tells two sites apart."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: never the same host as anything
+        return "", None
+    scheme = parts.scheme.lower()
+    return (parts.hostname or "").lower().removeprefix("www."), None if port == _DEFAULT_PORTS.get(scheme) else port
+
+
+def same_host(url: str, other: str) -> bool:
+    """True when both URLs are on the same host, allowing only harmless variants: http or https, a
+    "www." prefix, a default port written out. Another port, another host, a subdomain or a parent
+    domain is another site (`127.0.0.1:8001` is not `127.0.0.1:8002`, `news.example.org` is not
+    `example.org`)."""
+    host, port = _host_and_port(url)
+    return bool(host) and (host, port) == _host_and_port(other)
 
 
 def to_origin(url: str, profile: SiteProfile, base_url: str | None = None) -> str:
@@ -86,14 +99,15 @@ def to_mirror(url: str, profile: SiteProfile, base_url: str | None) -> str:
 
 
 def canonical_url(fetched_url: str, candidates: list[str | None], profile: SiteProfile | None = None) -> str:
-    """The article's canonical URL: the first candidate (canonical link, og:url, JSON-LD url) that
-    points into the same site, else the fetched URL; always without tracking parameters."""
+    """The article's canonical URL: the first candidate (canonical link, og:url, JSON-LD url) on the
+    fetched URL's host (`same_host`) or on one of the site profile's domains, else the fetched URL;
+    always without tracking parameters. A page cannot file itself under another site's URL."""
     for candidate in candidates:
         if not candidate:
             continue
         absolute = urljoin(fetched_url, candidate.strip())
         if urlsplit(absolute).scheme not in ("http", "https"):
             continue
-        if (profile is not None and profile.owns(absolute)) or same_site(absolute, fetched_url):
+        if (profile is not None and profile.owns(absolute)) or same_host(absolute, fetched_url):
             return strip_tracking(absolute)
     return strip_tracking(fetched_url)

@@ -25,7 +25,7 @@ _URL_UNSAFE_RE = re.compile("[ ()<>\t\r\n]")
 
 
 def _escape_markdown(text: str) -> str:
-    from crawler.extract.markdown import escape_markdown  # lazily: extraction imports heavier libraries
+    from crawler.extract.escaping import escape_markdown  # lazily: extraction imports heavier libraries
 
     return escape_markdown(text)
 

@@ -10,13 +10,8 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from crawler.extract.markdown import (
-    escape_line_start,
-    escape_markdown,
-    escape_text,
-    html_to_markdown,
-    inline_markdown,
-)
+from crawler.extract.escaping import escape_line_start, escape_markdown, escape_text
+from crawler.extract.markdown import html_to_markdown, inline_markdown
 
 BASE = "https://www.example.org/news/story"
 
@@ -380,3 +375,48 @@ def test_kramdown_renders_escaped_text_literally() -> None:
     tree = lxml.html.fragment_fromstring(rendered, create_parent="div")
     assert [p.text_content() for p in tree.findall("p")] == paragraphs
     assert [el.tag for el in tree] == ["p"] * len(paragraphs)
+
+
+# --- syntax split across text nodes (issue 12): each piece is escaped so that no neighbour completes it
+
+
+@pytest.mark.parametrize(("html", "markdown"), [
+    ('<p>Read the <a href="/r">report</a>{<span></span>: onclick="alert(1)"}</p>',
+     'Read the [report](https://www.example.org/r)\\{: onclick="alert(1)"}'),
+    ('<p>Photo <img src="/i.jpg">{<!-- c -->: onerror="alert(1)"}</p>',
+     'Photo ![](https://www.example.org/i.jpg)\\{: onerror="alert(1)"}'),
+    ('<p>Text{<b></b>: onmouseover="alert(1)" style="position:fixed"}</p>',
+     'Text\\{: onmouseover="alert(1)" style="position:fixed"}'),
+    ('<p><em>word</em>{<span></span>:.x}, <code>c</code>{<i></i>: .y}</p>', '*word*\\{:.x}, `c`\\{: .y}'),
+    ('<p>{<span>:</span>:nomarkdown}&lt;script&gt;x&lt;/script&gt;{<span>:</span>/}</p>',
+     '\\{::nomarkdown}\\<script>x\\</script>\\{:/}'),
+    ('<p>$<i></i>$x^2$<b></b>$ cost</p>', '\\$$x^2\\$$ cost'),
+    ('<h2>Intro {<span></span>#evil}</h2>', '## Intro \\{#evil}'),
+    ('<p>A ~<span></span>~struck~<span></span>~ word</p>', 'A &#126;~struck&#126;~ word'),
+    ('<p>A &amp;<span></span>lt;b&amp;<span></span>gt;</p>', 'A &amp;lt;b&amp;gt;'),
+    ('<p>US$5 and $2.6 trillion</p>', 'US$5 and $2.6 trillion'),
+])
+def test_syntax_split_across_elements_stays_text(html: str, markdown: str) -> None:
+    assert md(html) == markdown
+
+
+def test_control_characters_never_reach_the_markdown() -> None:
+    """Escaping sees the text without them: removing one later could join "{" and ":"."""
+    out = md("<p>a{\x1b: onclick=x} \x7f<code>`\x08`</code> &#27;</p><pre>line\x0bone</pre>")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", out)
+    assert out.startswith("a\\{: onclick=x}")
+
+
+@pytest.mark.parametrize("tag", ["embed", "source", "track", "wbr", "keygen"])
+def test_an_unclosed_void_element_keeps_the_text_after_it(tag: str) -> None:
+    """libxml2 nests what follows these HTML5 void elements inside them; the rest of the article stays."""
+    from crawler.extract.document import parse_document
+
+    doc = parse_document(f"<html><body><article><p>Before the clip <{tag} src='/v.swf'> after the clip, "
+                         "<b>bold</b>.</p><p>Next paragraph.</p></article></body></html>", "https://www.example.org/a")
+    out = html_to_markdown(doc.tree.find(".//article"), "https://www.example.org/a")
+    assert out == "Before the clip after the clip, **bold**.\n\nNext paragraph."
+
+
+def test_link_text_that_starts_with_a_caret_is_not_a_footnote_reference() -> None:
+    assert md("<p>See <a href='/r'>^2 notes</a></p>") == "See [&#94;2 notes](https://www.example.org/r)"
