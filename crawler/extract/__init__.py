@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
 from crawler.extract.body import extract_body
 from crawler.extract.document import Document, parse_document
@@ -28,7 +27,7 @@ from crawler.extract.metadata import (
     looks_like_error_page,
     origin_candidates,
 )
-from crawler.extract.urls import canonical_url
+from crawler.extract.urls import canonical_url, join_url
 from crawler.items import Article
 
 if TYPE_CHECKING:
@@ -130,4 +129,4 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
 def _rebase(doc: Document, origin_url: str) -> None:
     """Resolve the page's relative links against its canonical URL (not the mirror it came from)."""
     base = doc.tree.xpath("string(//base/@href)")
-    doc.url = urljoin(origin_url, str(base)) if base else origin_url
+    doc.url = (join_url(origin_url, str(base)) or origin_url) if base else origin_url

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
-from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -26,6 +25,7 @@ from crawler.extract.markdown import (
     inline_markdown,
     is_image_button,
 )
+from crawler.extract.urls import url_host, url_path
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -223,8 +223,7 @@ def _lead_worthy(img: lxml.html.HtmlElement, src: str) -> bool:
 
 
 def _image_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{(parts.hostname or '').lower()}{parts.path}"
+    return f"{url_host(url)}{url_path(url)}"
 
 
 def _find_image(content: lxml.html.HtmlElement, base_url: str, wanted: str) -> tuple[lxml.html.HtmlElement, str] | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from urllib.parse import urlsplit
 
 from crawler.extract.blocks import Element, Page, drop, measure
 from crawler.extract.boilerplate import (
@@ -28,7 +27,7 @@ from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
 from crawler.extract.markdown import is_image_button
-from crawler.extract.urls import host_labels
+from crawler.extract.urls import host_labels, url_path
 
 logger = logging.getLogger(__name__)
 
@@ -306,10 +305,7 @@ def _is_own_app(href: str, site_labels: list[str]) -> bool:
 
 
 def _path(href: str | None) -> str:
-    try:
-        return urlsplit((href or "").strip()).path
-    except ValueError:
-        return ""
+    return url_path((href or "").strip())
 
 
 def _choose(page: Page) -> Element | None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import lxml.etree
 import lxml.html
@@ -27,7 +27,7 @@ from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import detect_language, normalize_language, script_language
 from crawler.extract.markdown import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
-from crawler.extract.urls import domain_suffixes
+from crawler.extract.urls import domain_suffixes, split_url, url_path
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -88,7 +88,7 @@ def article_ld(doc: Document, url: str | None = None) -> dict[str, Any] | None:
 
 
 def _url_key(url: str) -> str:
-    parts = urlsplit(url)
+    parts = split_url(url)
     return (parts.hostname or "").lower().removeprefix("www.") + parts.path.rstrip("/")
 
 
@@ -230,7 +230,7 @@ def find_meta_image(doc: Document, ld: dict[str, Any] | None) -> str | None:
     candidates.append(str(link) if link else None)
     for candidate in candidates:
         url = doc.absolute(candidate)
-        if url and urlsplit(url).scheme in ("http", "https"):
+        if url and split_url(url).scheme in ("http", "https"):
             return _shown_rendition(doc, url) or url
     return None
 
@@ -244,7 +244,7 @@ _MIN_STEM = 12
 def _picture_tokens(url: str) -> set[str]:
     """Identifying tokens of an image URL: a long file name, and the ids and hashes in its last two path
     segments (not sizes, not single words)."""
-    segments = [s for s in unquote(urlsplit(url).path).split("/") if s][-2:]
+    segments = [s for s in unquote(url_path(url)).split("/") if s][-2:]
     tokens = set()
     stem = segments[-1].lower().split(".")[0] if segments else ""
     if len(stem) >= _MIN_STEM:  # a descriptive file name: "0_crowd-at-the-castle", "best-sleeping-bags-guide"
@@ -476,7 +476,7 @@ def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any
 
 
 def _url_date(url: str | None) -> datetime | None:
-    match = _URL_DATE_RE.search(urlsplit(url).path) if url else None
+    match = _URL_DATE_RE.search(url_path(url)) if url else None
     if match is None:
         return None
     try:
@@ -593,13 +593,13 @@ def origin_candidates(doc: Document, ld: dict[str, Any] | None, fetched_url: str
     candidates: list[str | None] = [doc.canonical, doc.first_meta("og:url")]
     if ld is not None:
         candidates.extend(_ld_urls(ld))
-    fetched_path = urlsplit(fetched_url).path
+    fetched_path = url_path(fetched_url)
     out = []
     for candidate in candidates:
         if not candidate:
             continue
         absolute = doc.absolute(candidate)
-        if absolute and urlsplit(absolute).path in ("", "/") and fetched_path not in ("", "/"):
+        if absolute and url_path(absolute) in ("", "/") and fetched_path not in ("", "/"):
             continue  # a template that points every page at the home page
         out.append(absolute)
     return out
