@@ -95,6 +95,12 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome = _chrome_elements(page, total_good)
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
+    if best is None:
+        # The article text sits inside elements named like chrome (a section flagged "--Ads" because it
+        # holds an ad slot, a forum's posts named "comment"): choose again by structure alone.
+        page.chrome = _chrome_elements(page, total_good, by_name=False)
+        page.chrome.update(_form_boxes(page, controls))
+        best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
     page.chrome.update(_promo_boxes(page, [label for url in (doc.url, *declared) for label in host_labels(url)]))
     page.chrome.update(_collapsible_boxes(page, total_good, toggled, best))
@@ -148,15 +154,15 @@ def _is_hidden(el: Element) -> bool:
     return False
 
 
-def _chrome_elements(page: Page, total_good: float) -> set[Element]:
-    """Elements that are page chrome by tag, ARIA role or class/id naming (wrappers of the article
-    excepted), plus teaser cards (lists of linked titles with summaries)."""
+def _chrome_elements(page: Page, total_good: float, *, by_name: bool = True) -> set[Element]:
+    """Elements that are page chrome by tag, ARIA role or (unless `by_name` is False) class/id naming
+    (wrappers of the article excepted), plus teaser cards (lists of linked titles with summaries)."""
     chrome: set[Element] = set()
     for el in page.elements:
         if el is page.root:
             continue
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
-        if not named and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
+        if not named and by_name and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
             names = f"{el.get('class', '')} {el.get('id', '')}"
             named = chrome_strength(names) == 2 and not _is_plain_picture(el, names, page)
         if not named:

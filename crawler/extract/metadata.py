@@ -616,11 +616,28 @@ def has_article_signals(doc: Document, ld: dict[str, Any] | None) -> bool:
     return bool(doc.tree.xpath("boolean(//*[@itemprop='articleBody'])"))
 
 
-def listing_declared(doc: Document) -> bool:
-    """The page declares itself a collection (JSON-LD CollectionPage/ItemList, og:type website)."""
-    if any(ld_types(o) & LISTING_TYPES for o in doc.jsonld):
-        return True
-    return (doc.first_meta("og:type") or "").lower() == "website"
+def paywalled(doc: Document) -> bool:
+    """The page declares its content not freely accessible (JSON-LD `isAccessibleForFree: false`)."""
+    for obj in doc.jsonld:
+        value = obj.get("isAccessibleForFree")
+        if value is False or (isinstance(value, str) and value.strip().lower() == "false"):
+            return True
+    return False
+
+
+COLLECTION_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
+"""JSON-LD types of a page that lists other pages."""
+
+
+def listing_declared(doc: Document) -> int:
+    """How strongly the page declares itself a collection: 2 for a JSON-LD CollectionPage, ItemList,
+    SearchResultsPage or ProfilePage; 1 for og:type `website` or a JSON-LD WebSite alone, which many
+    CMSs put on every page, articles included (evidence only when the page shows no article text); 0
+    otherwise."""
+    types = set().union(*(ld_types(o) for o in doc.jsonld)) if doc.jsonld else set()
+    if types & COLLECTION_TYPES:
+        return 2
+    return int("website" in types or (doc.first_meta("og:type") or "").lower() == "website")
 
 
 def looks_like_error_page(title: str | None) -> bool:
