@@ -24,7 +24,7 @@ from crawler.extract.body import select
 from crawler.extract.bylines import parse_byline
 from crawler.extract.dates import parse_date, parse_dateline
 from crawler.extract.headline import choose_title, collect_candidates, name_keys
-from crawler.extract.language import detect_language, normalize_language, script_language
+from crawler.extract.language import contradicting_language, detect_language, normalize_language, script_language
 from crawler.extract.markdown import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
 from crawler.extract.urls import domain_suffixes, split_url, url_path
@@ -568,7 +568,7 @@ def find_language(
     """ISO 639-1 language: <html lang>, meta/og:locale, JSON-LD inLanguage, profile URL rules, detection.
 
     A declaration is overruled only when the text is plainly in another script (a Khmer article
-    in a template that says lang="en").
+    in a template that says lang="en") or, by the detector, near-certainly in another language.
     """
     declared = [doc.lang, doc.first_meta("content-language", "og:locale", "dc.language", "language")]
     if ld is not None:
@@ -581,7 +581,7 @@ def find_language(
         if code:
             if seen_script and seen_script != code and code in _LATIN_LANGUAGES:
                 return seen_script
-            return code
+            return contradicting_language(code, sample) or code
     return detect_language(sample)
 
 
