@@ -28,6 +28,7 @@ from crawler.extract.language import contradicting_language, detect_language, no
 from crawler.extract.markdown import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
 from crawler.extract.urls import domain_suffixes, split_url, url_path
+from crawler.extract.vocabulary import CJK_CREDIT_WORDS, alternation
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -415,8 +416,8 @@ def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
     return el.getparent() is anchor.getparent() or any(node is anchor for node in el.iterancestors())
 
 
-_CREDIT_WORDS = ("作者", "记者", "责编", "责任编辑", "編集", "编辑")
-_CREDIT_LINE_RE = re.compile(r"^[\s(\uff08]*(?:作者|记者|责编|责任编辑|編集|编辑)\s*[:\uff1a]")
+_CREDIT_WORDS = CJK_CREDIT_WORDS
+_CREDIT_LINE_RE = re.compile(rf"^[\s(\uff08]*(?:{alternation(CJK_CREDIT_WORDS)})\s*[:\uff1a]")
 _CREDIT_XPATH = "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in _CREDIT_WORDS) + "]"
 
 
