@@ -46,7 +46,11 @@ _FEED_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|u
                       re.I | re.S)
 _MARKUP_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta|h1)\b", re.I)
 _LISTING_LINK_DENSITY = 0.5
-_SUBSTANTIAL_TEXT = 1500  # characters of mostly unlinked text: an article whatever the page declares
+"""A body with more of its text in links than this is a listing when nothing declares an article."""
+_SUBSTANTIAL_TEXT = 1500
+"""Characters of mostly unlinked text (at most _SUBSTANTIAL_LINK_DENSITY of it linked): an article whatever
+the page declares."""
+_SUBSTANTIAL_LINK_DENSITY = 0.3
 
 
 def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = None,
@@ -125,7 +129,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     sample = " ".join(filter(None, (article.title, article.description, body.markdown[:3000])))
     article.language = find_language(doc, profile, article.origin_url, ld, sample)
 
-    substantial = body.text_length >= _SUBSTANTIAL_TEXT and body.link_density < 0.3
+    substantial = body.text_length >= _SUBSTANTIAL_TEXT and body.link_density < _SUBSTANTIAL_LINK_DENSITY
     if not declared and not substantial and looks_like_error_page(article.title):
         article.page_type = "error_page"
     elif not declared and not substantial and (listing == 2 or body.link_density > _LISTING_LINK_DENSITY or (

@@ -39,6 +39,10 @@ CHROME_WEIGHT = 0.75
 """Text inside chrome counts this much (per character) against a container holding it."""
 SHORT_WEIGHT = 0.3
 """Short or somewhat linked text outside chrome counts this much (per character) against a container."""
+LINK_LIST_DENSITY = 0.5
+"""A block with more of its text in links than this is a link list: it counts fully against a container."""
+LINK_PENALTY = 2
+"""Each linked character of an article-like block counts this many times against it."""
 MAX_CARD_CHARS = 900
 """A teaser card (linked title + summary) is at most this long."""
 MIN_CARDS = 3
@@ -325,9 +329,9 @@ def _choose(page: Page) -> Element | None:
         if in_chrome.get(el, False):
             weights[el] = -CHROME_WEIGHT * block.chars
         elif block.good:
-            weights[el] = block.chars - 2 * block.link
+            weights[el] = block.chars - LINK_PENALTY * block.link
             good[el] = block.chars
-        elif block.density > 0.5:
+        elif block.density > LINK_LIST_DENSITY:
             weights[el] = -block.chars
         else:
             weights[el] = -SHORT_WEIGHT * block.chars
