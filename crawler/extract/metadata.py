@@ -487,11 +487,11 @@ def _url_date(url: str | None) -> datetime | None:
 
 
 def _htmldate(doc: Document) -> datetime | None:
-    """htmldate's markup-based search (no free-text scan), on the page text so our tree stays intact."""
+    """htmldate (markup first, then a scan of the text), on the page text so our tree stays intact."""
     from htmldate import find_date
 
     try:
-        found = find_date(doc.text, extensive_search=False, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+        found = find_date(doc.text, extensive_search=True, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
     except Exception:  # a third-party heuristic must not break extraction
         logger.debug("htmldate failed on %s", doc.url, exc_info=True)
         return None

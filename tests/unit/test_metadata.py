@@ -343,3 +343,16 @@ def test_declared_image_resolves_to_the_pages_own_rendition(body: str, expected:
     assert find_meta_image(doc, None) == expected
     if expected != SOCIAL:  # the post's lead image is that rendition (the body's first picture otherwise)
         assert extract_article(html, URL).image == expected
+
+
+def test_a_date_only_in_the_text_is_found() -> None:
+    """No meta tag, JSON-LD, <time> or date-classed element: the date printed in an unnamed line of text is
+    still the publication date (htmldate's text scan), not the fetch time."""
+    paragraphs = "".join(f"<p>Die Forschungsgruppe hat in einer neuen Studie untersucht, wie sich Hitzewellen auf "
+                         f"Städte auswirken, Absatz {i}.</p>" for i in range(5))
+    html = (f"<html lang='de'><head><title>Hitzewellen in Städten</title></head><body><main>"
+            f"<h1>Hitzewellen in Städten</h1>"
+            f"<p class='kicker'><a href='/news'>Pressemitteilung</a> <em> 01.11.2023 11:35 </em></p>"
+            f"{paragraphs}</main></body></html>")
+    published = extract_article(html, "https://www.forschung.example.org/news/823175").published
+    assert published is not None and published.date().isoformat() == "2023-11-01"
