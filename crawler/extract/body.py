@@ -109,11 +109,17 @@ def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta
     extraction strategy, are tried (crawler/extract/fallback.py): `fallback` says which (`all`, `declared`
     for the articleBody only, `none`).
     """
+    from crawler.extract.fallback import fallback_content, second_opinion
+
     content, source = content_element(doc, profile)
+    if content is not None and source == "generic" and fallback == "all":
+        other = second_opinion(doc, content)
+        if other is not None:
+            logger.debug("%s: the generic body is short and part of a longer text; body from trafilatura", doc.url)
+            content, source = other, "trafilatura"
     body = _convert(content, source, base_url, meta_image, captions, authors or [])
     if body.markdown.strip() or fallback == "none":
         return body
-    from crawler.extract.fallback import fallback_content
 
     content, source = fallback_content(doc, second_strategy=fallback == "all")
     if content is None:

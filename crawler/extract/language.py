@@ -77,6 +77,8 @@ def script_language(text: str, min_share: float = 0.3) -> str | None:
     return lang if count / letters >= min_share else None
 
 
+DETECTION_SAMPLE_CHARS = 1500
+"""The detector reads this much of the text (title, description, the start of the body): enough to be sure."""
 MIN_DETECTION_LETTERS = 20
 """Fewer letters than this say nothing reliable about a language: no detection."""
 MIN_CONFIDENCE = 0.8
@@ -114,7 +116,7 @@ def detect_language(text: str) -> str | None:
     by_script = script_language(text)
     if by_script:
         return by_script
-    sample = _MINOR_SCRIPTS_RE.sub(" ", text[:5000])  # a few words in another script do not decide
+    sample = _MINOR_SCRIPTS_RE.sub(" ", text[:DETECTION_SAMPLE_CHARS])  # a few words in another script do not decide
     if _letters(sample) < MIN_DETECTION_LETTERS:
         return None
     try:
@@ -130,7 +132,7 @@ def contradicting_language(declared: str, text: str) -> str | None:
     """The language the text is plainly written in when it is not the `declared` one (a template that
     says lang="en" on every page of a German site), else None. Conservative: long text, a near-certain
     detector, the declared language all but ruled out, and no closely related pair."""
-    sample = text[:5000]
+    sample = text[:DETECTION_SAMPLE_CHARS]
     if _letters(sample) < OVERRULE_MIN_LETTERS:
         return None
     try:

@@ -262,6 +262,14 @@ def predict(extractors: dict[str, Callable[[Page], Prediction]], pages: Sequence
     return results
 
 
+def true_authors_of(truth: dict[str, Any]) -> list[str]:
+    """The truth's author names: fundus's `authors` list, or trafeval's `author` (a name or a list)."""
+    value = truth.get("authors") or truth.get("author")
+    if isinstance(value, str):
+        value = [value]
+    return [name.strip() for name in value or [] if isinstance(name, str) and name.strip()]
+
+
 def add_metadata(extractor: Callable[[Page], Prediction], pages: Sequence[Page],
                  predictions: Sequence[Prediction]) -> None:
     """Fill in the metadata of extractors that find it in a second, untimed step (trafilatura)."""
@@ -299,9 +307,10 @@ def evaluate(name: str, corpus: str, pages: Sequence[Page], extractor: Callable[
             titles.append(title_matches(prediction.title, truth["title"]))
         if truth.get("date"):
             dates.append(same_day(prediction.date, truth["date"]))
-        if truth.get("authors"):
-            true_authors += len(truth["authors"])
-            found_authors += authors_found(prediction.authors, truth["authors"])
+        names = true_authors_of(truth)
+        if names:
+            true_authors += len(names)
+            found_authors += authors_found(prediction.authors, names)
         if truth.get("image"):
             images.append(bool(prediction.image))
             image_urls.append(image_matches(prediction.image, truth["image"]))
@@ -330,7 +339,7 @@ def print_table(reports: Sequence[Report], out: Any = sys.stdout) -> None:
         print(f"\n{corpus}, {_PART_NAMES.get(part, part)} ({rows[0].body.pages} pages)", file=out)
         if rows[0].snippets is not None:
             columns: tuple[str, ...] = ("extractor", "snip F1", "snip P", "snip R", "empty", "title", "day",
-                                        "ms/page")
+                                        "authors", "ms/page")
         else:
             columns = ("extractor", "posted F1", "posted P", "posted R", "text F1", "text P", "text R", "exact",
                        "empty", "title", "day", "authors", "img", "img url", "ms/page")
@@ -339,7 +348,8 @@ def print_table(reports: Sequence[Report], out: Any = sys.stdout) -> None:
             text = r.body_without_captions
             if r.snippets is not None:
                 cells: tuple[str, ...] = (_fmt(r.snippets.f1), _fmt(r.snippets.precision), _fmt(r.snippets.recall),
-                                          str(r.empty), _fmt(r.title), _fmt(r.date), _fmt(r.ms_per_page, 1))
+                                          str(r.empty), _fmt(r.title), _fmt(r.date), _fmt(r.authors),
+                                          _fmt(r.ms_per_page, 1))
             else:
                 cells = (_fmt(r.body.f1), _fmt(r.body.precision), _fmt(r.body.recall), _fmt(text.f1),
                          _fmt(text.precision), _fmt(text.recall), _fmt(text.accuracy), str(r.empty), _fmt(r.title),

@@ -103,3 +103,32 @@ def test_a_site_wide_website_declaration_does_not_make_an_article_a_listing() ->
 ])
 def test_pages_without_an_article_say_why(html: str, reason: str) -> None:
     assert extract_article(html, URL).page_type == reason
+
+
+def _element(html: str) -> object:
+    import lxml.html
+
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def test_a_short_body_that_is_part_of_a_longer_text_gets_the_longer_text() -> None:
+    """The generic finder chose one paragraph of the article (a box around it looked like the article):
+    the second strategy's text, which holds that paragraph and the rest, replaces it."""
+    from crawler.extract.fallback import second_opinion
+
+    html = page(f"<main><article><h1>New ferry terminal opens</h1>{paragraphs(PARAGRAPHS)}</article></main>")
+    doc = parse_document(html, URL)
+    other = second_opinion(doc, _element(f"<p>{PARAGRAPHS[1]}</p>"))  # type: ignore[arg-type]
+    assert other is not None
+    text = " ".join(other.text_content().split())
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+
+
+def test_a_body_that_is_long_enough_or_not_part_of_the_text_keeps_its_own() -> None:
+    from crawler.extract.fallback import second_opinion
+
+    html = page(f"<main><article><h1>New ferry terminal opens</h1>{paragraphs(PARAGRAPHS)}</article></main>")
+    doc = parse_document(html, URL)
+    assert second_opinion(doc, _element(paragraphs(PARAGRAPHS))) is None  # the whole text: nothing to add
+    unrelated = "<p>Island bus timetables change on Monday, with later evening services on all routes.</p>"
+    assert second_opinion(doc, _element(unrelated)) is None  # not a part of the other text
