@@ -14,7 +14,7 @@ import lxml.html
 
 from crawler.extract.boilerplate import HEADING_TAGS, fold
 from crawler.extract.text import clean_text
-from crawler.extract.vocabulary import ENGLISH_MONTHS, PICTURE_WORDS, alternation, weekday_names
+from crawler.extract.vocabulary import ENGLISH_MONTHS, PICTURE_WORDS, PUBLISHED_WORDS, alternation, weekday_names
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +127,13 @@ def _strip_role(name: str) -> str:
 
 
 def plausible_name(name: str) -> bool:
-    """A person's or desk's name: short, no digits, no URL or e-mail, not a filler word."""
-    return (1 < len(name) <= MAX_NAME_LENGTH and len(name.split()) <= MAX_NAME_WORDS
+    """A person's or desk's name: short, no digits, no URL or e-mail, not a filler word, not only the words
+    that introduce a byline ("Von", "Publié par": a byline whose name is elsewhere)."""
+    words = [w.strip(",.:;") for w in name.casefold().split()]
+    return (1 < len(name) <= MAX_NAME_LENGTH and len(words) <= MAX_NAME_WORDS
             and not any(ch.isdigit() for ch in name) and not _URL_LIKE_RE.search(name)
-            and name.casefold() not in _NOT_NAMES)
+            and name.casefold() not in _NOT_NAMES
+            and not all(w in _BYLINE_FILLER or w in PUBLISHED_WORDS for w in words))
 
 
 BYLINE_EDGE_BLOCKS = 3

@@ -317,12 +317,24 @@ _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author",
                 "dcterms.creator", "byl", "citation_author")
 
 
+def _page_ld_with_author(doc: Document) -> dict[str, Any] | None:
+    """The JSON-LD WebPage (or posting) that names the page's author, for pages whose JSON-LD has no article
+    object (WordPress SEO plugins put `author` on the WebPage of a blog post)."""
+    for obj in doc.jsonld:
+        types = ld_types(obj)
+        if obj.get("author") and any(t.endswith(("page", "posting", "article")) for t in types) \
+                and not types & COLLECTION_TYPES:
+            return obj
+    return None
+
+
 def _author_sources(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> Iterator[list[str]]:
     if profile is not None and profile.body.author_selector:
         for el in select(doc.tree, profile.body.author_selector)[:1]:
             yield _linked_names(el) or parse_byline(block_text(el), by_line=True)
-    if ld is not None and ld.get("author"):
-        yield [n for raw in _ld_strings(_resolve_ref(doc, ld["author"])) for n in parse_byline(raw)]
+    authored = ld if ld is not None and ld.get("author") else _page_ld_with_author(doc)
+    if authored is not None:
+        yield [n for raw in _ld_strings(_resolve_ref(doc, authored["author"])) for n in parse_byline(raw)]
     for key in _AUTHOR_META:
         yield [n for raw in doc.meta.get(key, ()) for n in parse_byline(raw)]
     yield _visible_byline(doc)

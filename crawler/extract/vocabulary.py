@@ -48,6 +48,12 @@ MORE_BYLINE_PREFIXES: tuple[str, ...] = ("af", "da", "de")
 TITLE_BYLINE_PREFIXES: tuple[str, ...] = ("by", "von", "por", "par")
 """Byline prefixes that mark a segment of a page title as a byline ("Headline | By A")."""
 
+PUBLISHED_WORDS: frozenset[str] = frozenset({
+    "published", "posted", "written", "veröffentlicht", "geschrieben", "publié", "publiée", "écrit", "publicado",
+    "escrito", "pubblicato", "scritto", "gepubliceerd", "geschreven", "publicerad", "skrevet", "opublikowano",
+})
+"""Words of "Published by", "Veröffentlicht von", "Publié par": the lead-in of a byline, never a name."""
+
 MORE_LABELS: tuple[str, ...] = (
     "related", "more", "see also", "also read", "read more", "read also", "read next", "lesen sie auch",
     "lesen sie mehr", "mehr zum thema", "auch interessant", "lire aussi", "à lire aussi", "lee también",

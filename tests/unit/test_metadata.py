@@ -356,3 +356,20 @@ def test_a_date_only_in_the_text_is_found() -> None:
             f"{paragraphs}</main></body></html>")
     published = extract_article(html, "https://www.forschung.example.org/news/823175").published
     assert published is not None and published.date().isoformat() == "2023-11-01"
+
+
+def test_the_author_a_blog_posts_webpage_declares_is_found() -> None:
+    """WordPress SEO plugins describe a blog post as a JSON-LD WebPage whose author is a reference to a
+    Person node of the same @graph; there is no Article object."""
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "@id": "https://blog.example.org/#website", "name": "Craft Corner"},
+        {"@type": "WebPage", "@id": "https://blog.example.org/2016/04/stencils/", "name": "Painting with stencils",
+         "author": {"@id": "https://blog.example.org/#/schema/person/1"}, "datePublished": "2016-04-02T10:00:00+00:00"},
+        {"@type": ["Person"], "@id": "https://blog.example.org/#/schema/person/1", "name": "Mara Lindqvist"},
+    ]}
+    paragraphs = "".join(f"<p>Stencils make even large walls easy to decorate, step {i} of the guide.</p>"
+                         for i in range(5))
+    html = (f"<html><head><title>Painting with stencils</title><script type='application/ld+json'>"
+            f"{json.dumps(graph)}</script></head><body><article><h1>Painting with stencils</h1>{paragraphs}"
+            f"</article></body></html>")
+    assert extract_article(html, "https://blog.example.org/2016/04/stencils/").authors == ["Mara Lindqvist"]
