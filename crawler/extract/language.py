@@ -103,6 +103,11 @@ def _identifier() -> Any:
 _MINOR_SCRIPTS_RE = re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last, _ in _SCRIPTS) + "]+")
 
 
+def load_detector() -> None:
+    """Load the detector's model now (about half a second, once per process) rather than on the first page."""
+    _identifier()
+
+
 def _letters(text: str) -> int:
     return len(_LETTER_RE.findall(text))
 

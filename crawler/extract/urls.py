@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -26,17 +27,17 @@ HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web
 _EMPTY = SplitResult("", "", "", "", "")
 
 
+@lru_cache(maxsize=8192)
 def split_url(url: str | None) -> SplitResult:
     """`urlsplit` that never raises: a URL the standard library refuses (a bracketed host that is no IP
-    address, `http://[ccpa-preferences]/`, an unclosed `[`) splits into empty parts."""
+    address, `http://[ccpa-preferences]/`, an unclosed `[`) splits into empty parts. Cached: pages repeat
+    their links."""
     if not url:
         return _EMPTY
     try:
-        parts = urlsplit(url)
-        parts.hostname  # noqa: B018  (checks a bracketed host)
+        return urlsplit(url)
     except ValueError:
         return _EMPTY
-    return parts
 
 
 def url_host(url: str | None) -> str:

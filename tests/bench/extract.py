@@ -161,8 +161,16 @@ class Report:
 
 
 def project_extractor() -> Callable[[Page], Prediction]:
-    """crawler.extract.extract_article (the spiders' code path, no profile), body as plain text."""
+    """crawler.extract.extract_article (the spiders' code path, no profile), body as plain text.
+
+    What a process loads once (the language detector's model, the fallback library) is loaded here,
+    untimed, as trafilatura's own imports are."""
+    import trafilatura  # noqa: F401  (the fallback strategy's import)
+
     from crawler.extract import extract_article  # type: ignore[attr-defined]
+    from crawler.extract.language import load_detector
+
+    load_detector()
 
     def run(page: Page) -> Prediction:
         start = time.perf_counter()
