@@ -74,6 +74,10 @@ def _fixed_zone(hours: float) -> timezone:
     return UTC if hours == 0 else timezone(timedelta(hours=hours))
 
 
+_DOTTED_DMY_RE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b")
+"""A date written day.month.year (European usage; nobody writes month.day.year with dots)."""
+
+
 def parse_date(value: object) -> datetime | None:
     """Parse a machine-readable date (meta content, JSON-LD, <time datetime>, feed dates).
 
@@ -97,6 +101,8 @@ def parse_date(value: object) -> datetime | None:
         pass
     if _RELATIVE_RE.search(text):
         return None
+    if _DOTTED_DMY_RE.match(text):
+        return parse_dateline(text)  # "10.12.2022, 07:00": day first, as everywhere dots separate a date
     try:
         with warnings.catch_warnings():  # unknown zone names warn; they are simply ignored
             warnings.simplefilter("ignore")
