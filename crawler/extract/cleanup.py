@@ -274,8 +274,11 @@ def _drop_datelines(container: Element, page: Page) -> None:
         clear_own_text(el)
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+    return _DIGIT_RE.search(text) is not None
 
 
 def _is_stamp(text: str) -> bool:

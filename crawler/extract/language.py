@@ -77,7 +77,7 @@ def script_language(text: str, min_share: float = 0.3) -> str | None:
     return lang if count / letters >= min_share else None
 
 
-DETECTION_SAMPLE_CHARS = 1500
+DETECTION_SAMPLE_CHARS = 1000
 """The detector reads this much of the text (title, description, the start of the body): enough to be sure."""
 MIN_DETECTION_LETTERS = 20
 """Fewer letters than this say nothing reliable about a language: no detection."""
