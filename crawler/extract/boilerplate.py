@@ -82,9 +82,8 @@ _RESPONSIVE_RE = re.compile(r"(?:^|\s)(?:hidden|visible|show|hide)-(?:xs|sm|md|l
 
 
 # Utility classes that only look like chrome words: CSS overflow clipping ("overflow-hidden",
-# "text-ellipsis overflow-x-hidden"), a field whose label is hidden (Drupal's "field--label-hidden": the
-# field itself shows), and Tailwind's "hidden" undone at a breakpoint ("hidden md:block").
-_UTILITY_RE = re.compile(r"(?:^|\s)(?:(?:[\w:-]*:)?overflow(?:-[xy])?-hidden|(?:[\w-]*-)?label-hidden)(?=\s|$)", re.I)
+# "text-ellipsis overflow-x-hidden"), and Tailwind's "hidden" undone at a breakpoint ("hidden md:block").
+_UTILITY_RE = re.compile(r"(?:^|\s)(?:[\w:-]*:)?overflow(?:-[xy])?-hidden(?=\s|$)", re.I)
 _SHOWN_AT_BREAKPOINT_RE = re.compile(r"(?:^|\s)(?:sm|md|lg|xl|2xl):(?:block|flex|inline|inline-block|inline-flex|grid"
                                      r"|table|contents|flow-root)(?=\s|$)")
 _BARE_HIDDEN_RE = re.compile(r"(?:^|\s)hidden(?=\s|$)")

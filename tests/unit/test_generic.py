@@ -692,8 +692,6 @@ def test_datelines_in_several_scripts(line: str, dateline: bool) -> None:
     ("isolate block object-cover relative overflow-hidden", 0),  # CSS clipping, not hiding
     ("lg:overflow-x-hidden aspect-video", 0),
     ("hidden md:block", 0),  # Tailwind: hidden on phones only
-    ("clearfix text-formatted field field--name-body field--label-hidden field__item", 0),  # Drupal: the label
-    ("label-hidden", 0), ("field--label-hidden comments", 2),  # ...is hidden, not the field
     ("hidden", 2), ("visually-hidden", 2), ("share-bar overflow-hidden", 2),
     ("julep-sticky-player rounded-md", 2),
     ("accessibility-bar__goto", 2), ("a11y-menu", 2),  # skip links and accessibility menus
