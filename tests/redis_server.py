@@ -1,4 +1,4 @@
-"""A throw-away redis-server on 127.0.0.1 for the frontier tests and benchmark (tests/provision.sh installs it for make test)."""
+"""A throw-away redis-server on 127.0.0.1 for the frontier tests and benchmark (make test installs it)."""
 
 from __future__ import annotations
 

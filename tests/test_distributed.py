@@ -1,6 +1,6 @@
 """Several machines, one crawl: a leader and workers sharing a Redis frontier (crawler/distributed).
 
-A real redis-server on 127.0.0.1 (tests/provision.sh installs it for make test), real `scrapy crawl` processes against the
+A real redis-server on 127.0.0.1 (make test installs it), real `scrapy crawl` processes against the
 replica. The leader is the ordinary run; a worker is the same command with FRONTIER_WORKER=1 and its
 own OUTPUT_DIR, as on another machine.
 """
@@ -54,7 +54,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throw-away redis-server on 127.0.0.1; a missing binary fails the tests (CI installs it)."""
     started = start_redis(tmp_path_factory.mktemp("redis"))
     if started is None:
-        pytest.fail("redis-server is not installed (tests/provision.sh installs it for make test): apt-get install redis-server")
+        pytest.fail("redis-server is not installed (make test installs it): apt-get install redis-server")
     process, url = started
     try:
         yield url

@@ -155,7 +155,7 @@ def jekyll() -> str:
     """The jekyll executable; make test installs it (tests/provision.sh), so a missing one is a failure, not a skip."""
     found = find_jekyll()
     if found is None:
-        pytest.fail(f"jekyll is not installed (tests/provision.sh installs it for make test). Install it with: {install_hint()}")
+        pytest.fail(f"jekyll is not installed (make test installs it). Install it with: {install_hint()}")
     return found
 
 

@@ -9,8 +9,8 @@ import dataclasses
 import logging
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin
 
+from crawler.extract.blocks import MAX_GOOD_LINK_DENSITY
 from crawler.extract.body import extract_body
 from crawler.extract.document import Document, parse_document
 from crawler.extract.metadata import (
@@ -28,9 +28,10 @@ from crawler.extract.metadata import (
     listing_declared,
     looks_like_error_page,
     origin_candidates,
+    paywalled,
 )
 from crawler.extract.text import safe_text
-from crawler.extract.urls import canonical_url
+from crawler.extract.urls import canonical_url, join_url
 from crawler.items import Article
 
 if TYPE_CHECKING:
@@ -47,7 +48,11 @@ _FEED_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|u
                       re.I | re.S)
 _MARKUP_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta|h1)\b", re.I)
 _LISTING_LINK_DENSITY = 0.5
-_SUBSTANTIAL_TEXT = 1500  # characters of mostly unlinked text: an article whatever the page declares
+"""A body with more of its text in links than this is a listing when nothing declares an article."""
+_SUBSTANTIAL_TEXT = 1500
+"""Characters of mostly unlinked text (at most _SUBSTANTIAL_LINK_DENSITY of it linked): an article whatever
+the page declares."""
+_SUBSTANTIAL_LINK_DENSITY = 0.3
 
 
 def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = None,
@@ -55,7 +60,9 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
     """Extract an article from a page.
 
     Never raises on bad input: a page that is not an article comes back with `page_type` saying why
-    (`empty`, `not_html`, `error_page`, `listing`, `no_title`, `empty_body`, `extract_error`).
+    (`empty`, `not_html`, `error_page`, `listing`, `no_title`, `paywall`, `empty_body`, `extract_error`).
+    Before a page is declared without body, its JSON-LD articleBody and a second extraction strategy
+    are tried (crawler/extract/fallback.py).
     `published`/`modified` are aware when the page names a zone, naive otherwise.
     `captions=False` leaves image captions out of the body (and `image_caption` None): the article text
     as the evaluation corpora record it. Posts always keep captions (the default).
@@ -123,26 +130,34 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     article.tags = find_tags(doc, ld)
     article.section = find_section(doc, ld)
 
-    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions, authors=article.authors)
+    declared = has_article_signals(doc, ld)
+    listing = listing_declared(doc)
+    # Second chances only where an article may be: the page's own articleBody unless it declares a
+    # collection or an error, another extractor only when nothing hints at a listing.
+    fallback = "all" if declared or not (listing or looks_like_error_page(article.title)) else (
+        "declared" if listing < 2 and not looks_like_error_page(article.title) else "none")
+    body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions, authors=article.authors,
+                        fallback=fallback)
     article.body = body.markdown
     article.image = body.image
     article.image_caption = body.image_caption
     sample = " ".join(filter(None, (article.title, article.description, body.markdown[:3000])))
     article.language = find_language(doc, profile, article.origin_url, ld, sample)
 
-    declared = has_article_signals(doc, ld)
-    substantial = body.text_length >= _SUBSTANTIAL_TEXT and body.link_density < 0.3
+    substantial = body.text_length >= _SUBSTANTIAL_TEXT and body.link_density < _SUBSTANTIAL_LINK_DENSITY
     if not declared and not substantial and looks_like_error_page(article.title):
         article.page_type = "error_page"
-    elif not declared and not substantial and (listing_declared(doc) or body.link_density > _LISTING_LINK_DENSITY):
+    elif not declared and not substantial and (listing == 2 or body.link_density > _LISTING_LINK_DENSITY or (
+            listing and (not body.markdown.strip() or body.link_density > MAX_GOOD_LINK_DENSITY
+                         or body.linked_headings > 0))):
         article.page_type = "listing"
     elif not article.title:
         article.page_type = "no_title"
     elif not body.markdown.strip():
-        article.page_type = "empty_body"
+        article.page_type = "paywall" if paywalled(doc) else "empty_body"
 
 
 def _rebase(doc: Document, origin_url: str) -> None:
     """Resolve the page's relative links against its canonical URL (not the mirror it came from)."""
     base = doc.tree.xpath("string(//base/@href)")
-    doc.url = urljoin(origin_url, str(base)) if base else origin_url
+    doc.url = (join_url(origin_url, str(base)) or origin_url) if base else origin_url

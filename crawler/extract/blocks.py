@@ -10,12 +10,12 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TypeAlias
-from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
 
 from crawler.extract.boilerplate import BLOCK_TAGS
+from crawler.extract.urls import split_url, url_host
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def measure(root: Element, url: str, *also: str | None) -> Page:
             page.blocks[el] = Block(len(text), min(links.get(el, 0), len(text)), text)
     own = [u for u in (url, *also) if u]
     hosts = {_host(u) for u in own} - {""}
-    page_paths = {urlsplit(u).path for u in own}
+    page_paths = {split_url(u).path for u in own}
     for anchor, block_el in anchors:
         block = page.blocks.get(block_el)
         if block is None or block.chars < TITLE_LINK_CHARS or block.link < 0.8 * block.chars:
@@ -152,18 +152,20 @@ def measure(root: Element, url: str, *also: str | None) -> Page:
 
 
 def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    return url_host(url).removeprefix("www.")
 
 
 def is_internal(href: str | None, hosts: Collection[str], page_paths: Collection[str]) -> bool:
     """Whether a link points to another page of the same site (one of `hosts`, or a subdomain), not to
-    this page itself (one of `page_paths`) or an anchor on it."""
+    this page itself (one of `page_paths`) or an anchor on it. An href no URL parser reads is not a link."""
     if not href:
         return False
     href = href.strip()
     if href.startswith(("#", "javascript:", "mailto:", "tel:")):
         return False
-    parts = urlsplit(href)
+    parts = split_url(href)
+    if not parts.path and not parts.netloc:
+        return False
     if parts.path in page_paths:
         return False
     if parts.hostname is None:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, cast
-from urllib.parse import urlsplit
 
 import lxml.etree
 import lxml.html
@@ -20,6 +19,7 @@ from crawler.extract.boilerplate import is_boilerplate_phrase
 from crawler.extract.bylines import drop_byline_copies
 from crawler.extract.markdown import DROP_TAGS, html_to_markdown, inline_markdown
 from crawler.extract.media import embed_url, image_source, is_image_button
+from crawler.extract.urls import url_host, url_path
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -46,11 +46,14 @@ class Body:
     image_caption: str | None
     """The lead image's caption as one line of Markdown (None when it has none or came from meta)."""
     source: str
-    """Where the content came from: `profile`, `generic` or `none`."""
+    """Where the content came from: `profile`, `generic`, `declared` (JSON-LD articleBody),
+    `trafilatura` or `none`."""
     text_length: int
     """Characters of text in the content element (whitespace collapsed)."""
     link_density: float
     """Share of that text inside links (high on listings)."""
+    linked_headings: int = 0
+    """Headings in the content whose whole text is a link (teaser headlines, as on listings)."""
 
 
 @lru_cache(maxsize=256)
@@ -91,21 +94,44 @@ def content_element(doc: Document, profile: SiteProfile | None) -> tuple[lxml.ht
 
 
 def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta_image: str | None,
-                 *, captions: bool = True, authors: list[str] | None = None) -> Body:
+                 *, captions: bool = True, authors: list[str] | None = None, fallback: str = "all") -> Body:
     """Find the content, split off the lead image (or fall back to `meta_image`) and convert to Markdown.
 
     `captions=False` leaves every image caption out (the lead caption is then None): the article text
     alone, for scoring against truth that has no captions. Lines that only repeat `authors` at either end
-    of the content are left out.
+    of the content are left out. When that leaves no text, the page's JSON-LD articleBody, then a second
+    extraction strategy, are tried (crawler/extract/fallback.py): `fallback` says which (`all`, `declared`
+    for the articleBody only, `none`).
     """
+    from crawler.extract.fallback import fallback_content, second_opinion
+
     content, source = content_element(doc, profile)
+    if content is not None and source == "generic" and fallback == "all":
+        other = second_opinion(doc, content)
+        if other is not None:
+            logger.debug("%s: the generic body is short and part of a longer text; body from trafilatura", doc.url)
+            content, source = other, "trafilatura"
+    body = _convert(content, source, base_url, meta_image, captions, authors or [])
+    if body.markdown.strip() or fallback == "none":
+        return body
+
+    content, source = fallback_content(doc, second_strategy=fallback == "all")
+    if content is None:
+        return body
+    logger.debug("%s: no main content found; body from %s", doc.url, source)
+    return _convert(content, source, base_url, meta_image, captions, authors or [])
+
+
+def _convert(content: lxml.html.HtmlElement | None, source: str, base_url: str, meta_image: str | None,
+             captions: bool, authors: list[str]) -> Body:
     if content is None:
         return Body("", meta_image, None, source, 0, 0.0)
     text_length, link_density = _text_stats(content)
-    drop_byline_copies(content, authors or [])
+    linked_headings = _linked_headings(content)
+    drop_byline_copies(content, authors)
     image, caption = take_lead_image(content, base_url, meta_image)
     markdown = html_to_markdown(content, base_url, captions=captions)
-    return Body(markdown, image, caption if captions else None, source, text_length, link_density)
+    return Body(markdown, image, caption if captions else None, source, text_length, link_density, linked_headings)
 
 
 def take_lead_image(
@@ -217,8 +243,7 @@ def _lead_worthy(img: lxml.html.HtmlElement, src: str) -> bool:
 
 
 def _image_key(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{(parts.hostname or '').lower()}{parts.path}"
+    return f"{url_host(url)}{url_path(url)}"
 
 
 def _find_image(content: lxml.html.HtmlElement, base_url: str, wanted: str) -> tuple[lxml.html.HtmlElement, str] | None:
@@ -301,6 +326,15 @@ def _drop(el: lxml.html.HtmlElement) -> None:
     """Remove an element from its tree, keeping its tail text."""
     if el.getparent() is not None:
         el.drop_tree()
+
+
+def _linked_headings(content: lxml.html.HtmlElement) -> int:
+    count = 0
+    for heading in content.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        text = " ".join(heading.text_content().split())
+        linked = sum(len(" ".join(a.text_content().split())) for a in heading.iter("a"))
+        count += bool(text) and linked >= len(text)
+    return count
 
 
 def _text_stats(content: lxml.html.HtmlElement) -> tuple[int, float]:

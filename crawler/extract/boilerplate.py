@@ -6,6 +6,8 @@ import itertools
 import re
 from functools import lru_cache
 
+from crawler.extract.vocabulary import BYLINE_PREFIXES, MONTH_NAMES, MORE_BYLINE_PREFIXES, alternation, weekday_names
+
 # Elements that never hold article text (removed before anything is measured).
 JUNK_TAGS = frozenset({
     "script", "style", "noscript", "template", "link", "meta", "button", "input", "select", "textarea",
@@ -169,23 +171,20 @@ def is_boilerplate_phrase(text: str) -> bool:
 
 
 _COPYRIGHT_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)", re.I)
-_BYLINE_START_RE = re.compile(r"^(?:by|von|por|par|di|av|door|af|da|de)\s", re.I)
+_BYLINE_START_RE = re.compile(rf"^(?:{alternation(BYLINE_PREFIXES + MORE_BYLINE_PREFIXES)})\s", re.I)
 _TIME_RE = re.compile(r"\b\d{1,2}(?:[:.]|h)\d{2}\b")
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 """Kana, CJK ideographs and Hangul: scripts whose sentences have no spaces between words."""
 _CJK_DATE = r"\d{2,4}\s*[年년]\s*\d{1,2}\s*[月월]\s*\d{1,2}\s*[日일](?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
+_FULL_MONTH_NAMES = [name for names in MONTH_NAMES for name in names.split() if len(name) >= 4 or name == "mai"]
+"""Month names in full (and German/French "mai"): abbreviations are too often other words here."""
 _DATE_TOKENS_RE = re.compile(
     _CJK_DATE + r"|(?:来源|來源|출처)\s*[:：]"  # "source:" after a date on Chinese and Korean pages
     r"|\b(?:\d{1,4}[./-]\d{1,2}(?:[./-]\d{1,4})?|\d{1,2}(?:[:.]|h)\d{2}|\d{1,4}(?:st|nd|rd|th)?"
     r"|uhr|am|pm|a\.m|p\.m|gmt|utc|cet|cest|est|edt|pst|bst|ist"
     r"|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|sep\w*|oct\w*|nov\w*|dec\w*"
-    r"|januar\w*|februar\w*|märz|mai|juni|juli|oktober|dezember"
-    r"|janv\w*|févr\w*|mars|avr\w*|juin|juil\w*|août|déc\w*|enero|febrero|marzo|abril|mayo|junio|julio|agosto"
-    r"|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre"
-    r"|novembre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
-    r"|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|montag|dienstag|mittwoch|donnerstag|freitag|samstag"
-    r"|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado"
-    r"|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|segunda|terça|quarta|quinta|sexta|feira"
+    r"|mon\w*|tue\w*|wed\w*|thu\w*|fri\w*|sat\w*|sun\w*|"
+    + alternation([*_FULL_MONTH_NAMES, *weekday_names("de", "fr", "es", "it", "pt")]) +
     r"|updated|published|modified|posted|last|aktualisiert|veröffentlicht|erstellt|stand|uppdaterad|publicerad"
     r"|actualizado|publicado|atualizado|mis à jour|publié|modifié|modifica|aggiornato|pubblicato|uppfært"
     r"|oppdatert|publisert|opdateret|bijgewerkt|gepubliceerd|päivitetty|julkaistu"

@@ -14,6 +14,7 @@ import lxml.html
 
 from crawler.extract.boilerplate import HEADING_TAGS, fold
 from crawler.extract.text import clean_text
+from crawler.extract.vocabulary import ENGLISH_MONTHS, PICTURE_WORDS, PUBLISHED_WORDS, alternation, weekday_names
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +29,8 @@ _CJK_PREFIX_RE = re.compile(r"^[\s(\uff08\[]*(?:作者|记者|責任編集|责�
                             r"\s*[:\uff1a]\s*")
 _CJK_CLOSE_RE = re.compile(r"[)\uff09\]]+\s*$")
 # Where the names stop: a bar or bullet, "Published 18 ...", a weekday, "October 18", "18.10.2024", a time.
-_WEEKDAYS = (r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
-             r"freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|"
-             r"mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo")
-_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
-           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_WEEKDAYS = alternation(weekday_names("en", "de", "fr", "es"))
+_MONTHS = alternation(name for names in ENGLISH_MONTHS for name in names.split())
 _CUT_RE = re.compile(
     r"\s+(?:\||\u2022|\u00b7|\u2014\s*\d)\s*|\s+(?:published|updated|posted|aktualisiert|veröffentlicht|on)\s+\d"
     rf"|\s+-\s+\d|,?\s+(?:{_WEEKDAYS})\b|,?\s+(?:{_MONTHS})\.?\s+\d|\s+\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}"
@@ -51,7 +49,7 @@ _SENTENCE_END_RE = re.compile(r"(?<=[a-z\u00df-\u00ff]{2})\.\s+(?=\S)|\s+[-\u201
 _PARENTHETICAL_RE = re.compile(r"\s*[(\[][^()\[\]]{0,40}[)\]]?\s*$")
 _URL_LIKE_RE = re.compile(r"^(?:https?:)?//|^www\.|@|\.(?:com|org|net|html?|php)\b|://", re.I)
 _CREDIT_RE = re.compile(
-    r"^\(|\b(?:image|images|photo|photos|foto|fotos|bild|picture|pictures|illustration|video|grafik)\s*:|"
+    rf"^\(|\b(?:{alternation(PICTURE_WORDS)})\s*:|"
     r"getty\s*images|istock|shutterstock|\bcopyright\b|\u00a9",
     re.I,
 )
@@ -129,10 +127,13 @@ def _strip_role(name: str) -> str:
 
 
 def plausible_name(name: str) -> bool:
-    """A person's or desk's name: short, no digits, no URL or e-mail, not a filler word."""
-    return (1 < len(name) <= MAX_NAME_LENGTH and len(name.split()) <= MAX_NAME_WORDS
+    """A person's or desk's name: short, no digits, no URL or e-mail, not a filler word, not only the words
+    that introduce a byline ("Von", "Publié par": a byline whose name is elsewhere)."""
+    words = [w.strip(",.:;") for w in name.casefold().split()]
+    return (1 < len(name) <= MAX_NAME_LENGTH and len(words) <= MAX_NAME_WORDS
             and not any(ch.isdigit() for ch in name) and not _URL_LIKE_RE.search(name)
-            and name.casefold() not in _NOT_NAMES)
+            and name.casefold() not in _NOT_NAMES
+            and not all(w in _BYLINE_FILLER or w in PUBLISHED_WORDS for w in words))
 
 
 BYLINE_EDGE_BLOCKS = 3

@@ -26,6 +26,7 @@ from crawler.extract.boilerplate import (
 )
 from crawler.extract.document import Document
 from crawler.extract.media import is_quote_embed
+from crawler.extract.vocabulary import BYLINE_PREFIXES, MORE_LABELS, SLIDE_WORDS, alternation
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ TRUNCATED_CHARS = 30
 MORE_TOGGLE_RE = re.compile(r"(?:\.{2,}|…)?\s*(?:(?:show|read|see) )?(?:more|mehr|más|plus)", re.I)
 """The whole text of the toggle that expands a shortened caption."""
 CAPTION_CONTROL_RE = re.compile(
-    r"(?:(?:image|photo|picture|slide|bild|foto|imagen|diapositiva)\s*)?\d{1,3}\s*(?:of|/|von|de|sur|di|av|van)\s*\d{1,3}"
+    rf"(?:(?:{alternation(SLIDE_WORDS)})\s*)?\d{{1,3}}\s*(?:of|/|von|de|sur|di|av|van)\s*\d{{1,3}}"
     r"|(?:\.{2,}|…)?\s*(?:(?:show|read|see) )?(?:less|weniger|menos|moins)|" + MORE_TOGGLE_RE.pattern, re.I)
 """The whole text of a caption's slide counter or expand/shorten toggle..."""
 MAX_CONTROL_CHARS = 30
@@ -59,10 +60,7 @@ MAX_TAG_LABEL_CHARS = 40
 _TAG_RELS = frozenset({"tag", "category"})
 MAX_LABELLED_LINK_CHARS = 150
 """A 'Related: [headline]' line is at most this long."""
-_MORE_LABEL_RE = re.compile(
-    r"(?:related|more|see also|also read|read (?:more|also|next)|lesen sie (?:auch|mehr)|mehr zum thema"
-    r"|auch interessant|(?:à )?lire aussi|lee también|leer más|te puede interesar|leggi anche|läs (?:också|mer))\b",
-    re.I)
+_MORE_LABEL_RE = re.compile(rf"(?:{alternation(MORE_LABELS)})\b", re.I)
 """Labels of a line that points to other articles ("Related coverage:", "More on this:", "Lesen Sie auch:")."""
 SENTENCE_ENDS = frozenset(".!?…»“”\"'’)。！？")
 PARAGRAPH_HEADING_WORDS = 15
@@ -74,7 +72,7 @@ DATE_RE = re.compile(
     re.I,
 )
 """Dates and times as news pages print them."""
-FURNITURE_RE = re.compile(DATE_RE.pattern[:-3] + r"|by|von|por|par|di|av|door|updated|published"
+FURNITURE_RE = re.compile(DATE_RE.pattern[:-3] + f"|{alternation(BYLINE_PREFIXES)}" + r"|updated|published"
                           r"|min(?:ute)?s? read|lesezeit)\b", re.I)
 """Dates, times, bylines and reading times: furniture when short and ahead of the article text."""
 _CELL_TAGS = frozenset({"td", "th", "li", "dd", "dt", "caption"})
@@ -276,8 +274,11 @@ def _drop_datelines(container: Element, page: Page) -> None:
         clear_own_text(el)
 
 
+_DIGIT_RE = re.compile(r"\d")
+
+
 def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+    return _DIGIT_RE.search(text) is not None
 
 
 def _is_stamp(text: str) -> bool:

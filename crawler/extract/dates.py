@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 
+from crawler.extract.vocabulary import month_names
+
 logger = logging.getLogger(__name__)
 
 MIN_YEAR = 1990
@@ -29,23 +31,8 @@ ZONE_OFFSETS: dict[str, float] = {
 }
 _DATEUTIL_TZINFOS = {name: int(hours * 3600) for name, hours in ZONE_OFFSETS.items()}
 
-MONTHS: dict[str, int] = {}
-for _number, _names in enumerate((
-    "january jan janvier janv januar jänner enero ene janeiro gennaio gen januari មករា",
-    "february feb febr février févr februar febrero febrer fevereiro fev febbraio februari កុម្ភៈ កុម្ភះ",
-    "march mar mars märz marz marzo março marco maret maart មីនា",
-    "april apr avril abril aprile មេសា",
-    "may mai mayo maio maggio mei ឧសភា",
-    "june jun juin juni junio junho giugno មិថុនា",
-    "july jul juillet juil juli julio julho luglio កក្កដា",
-    "august aug août aout agosto ags agustus augustus សីហា",
-    "september sep sept septembre septiembre setembro settembre set កញ្ញា",
-    "october oct octobre oktober okt octubre outubro ottobre out ott តុលា",
-    "november nov novembre noviembre novembro nopember វិច្ឆិកា",
-    "december dec décembre déc dezember dez diciembre dic dezembro dicembre desember des ធ្នូ",
-), start=1):
-    for _name in _names.split():
-        MONTHS.setdefault(_name, _number)
+MONTHS: dict[str, int] = month_names()
+"""Month names and abbreviations in the languages of crawler/extract/vocabulary.py, with their numbers."""
 
 _MONTH_ALT = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th|er|\.)?"
@@ -87,6 +74,10 @@ def _fixed_zone(hours: float) -> timezone:
     return UTC if hours == 0 else timezone(timedelta(hours=hours))
 
 
+_DOTTED_DMY_RE = re.compile(r"^\d{1,2}\.\s?\d{1,2}\.\s?\d{4}\b")
+"""A date written day.month.year (European usage; nobody writes month.day.year with dots)."""
+
+
 def parse_date(value: object) -> datetime | None:
     """Parse a machine-readable date (meta content, JSON-LD, <time datetime>, feed dates).
 
@@ -110,6 +101,8 @@ def parse_date(value: object) -> datetime | None:
         pass
     if _RELATIVE_RE.search(text):
         return None
+    if _DOTTED_DMY_RE.match(text):
+        return parse_dateline(text)  # "10.12.2022, 07:00": day first, as everywhere dots separate a date
     try:
         with warnings.catch_warnings():  # unknown zone names warn; they are simply ignored
             warnings.simplefilter("ignore")

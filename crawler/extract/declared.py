@@ -25,6 +25,8 @@ DECLARED_BODY_CONTAINMENT = 0.5
 """...and contains at least this share of the visible text's word 4-grams..."""
 DECLARED_BODY_UNIQUENESS = 0.8
 """...and does not repeat itself (at least this share of its word 4-grams are distinct)."""
+LEAD_CUT_CONTAINMENT = 0.8
+"""The first visible block with this share of its word 4-grams in articleBody is where articleBody starts."""
 _WORD_RE = re.compile(r"\w+")
 _PARAGRAPH_RE = re.compile(r"\s*\n\s*\n\s*|\s*\n\s*(?=\S)")
 _TEXT_TAGS = frozenset({"p", "div", "section", "li", "blockquote", "span", "h2", "h3", "h4", "h5", "h6"})
@@ -79,7 +81,7 @@ def _lead_part(found: Element, declared: str) -> Element:
         if el.tag not in _TEXT_TAGS:
             continue
         text = " ".join(el.text_content().split())
-        if len(text) < GOOD_CHARS or containment(text, declared) < 0.8:
+        if len(text) < GOOD_CHARS or containment(text, declared) < LEAD_CUT_CONTAINMENT:
             continue
         node: Element | None = el
         while node is not None and node is not found:

@@ -11,12 +11,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 import lxml.etree
 import lxml.html
 
 from crawler.extract.nesting import cap_nesting
+from crawler.extract.urls import join_url
 from crawler.extract.voids import release_void_content
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Document:
         """Resolve a link against the page URL; protocol-relative URLs get the page's scheme."""
         if not href or not href.strip():
             return None
-        return urljoin(self.url, href.strip())
+        return join_url(self.url, href.strip()) or None
 
 
 def decode_html(data: bytes, http_encoding: str | None = None) -> tuple[str, str]:
@@ -130,7 +130,7 @@ def parse_document(html: str | bytes, url: str, http_encoding: str | None = None
     tree = _parse_html(text, url)
     release_void_content(tree)
     base = tree.xpath("string(//base/@href)")
-    doc = Document(url=urljoin(url, base) if base else url, text=text, tree=tree, encoding=encoding)
+    doc = Document(url=join_url(url, base) or url if base else url, text=text, tree=tree, encoding=encoding)
     doc.lang = _find_lang(tree)
     doc.meta = _collect_meta(tree)
     doc.jsonld = _collect_jsonld(tree)

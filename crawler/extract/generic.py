@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import logging
 import re
-from urllib.parse import urlsplit
 
 from crawler.extract.blocks import Element, Page, drop, measure
 from crawler.extract.boilerplate import (
@@ -28,7 +27,7 @@ from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
 from crawler.extract.media import is_image_button
-from crawler.extract.urls import host_labels
+from crawler.extract.urls import host_labels, url_path
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +39,10 @@ CHROME_WEIGHT = 0.75
 """Text inside chrome counts this much (per character) against a container holding it."""
 SHORT_WEIGHT = 0.3
 """Short or somewhat linked text outside chrome counts this much (per character) against a container."""
+LINK_LIST_DENSITY = 0.5
+"""A block with more of its text in links than this is a link list: it counts fully against a container."""
+LINK_PENALTY = 2
+"""Each linked character of an article-like block counts this many times against it."""
 MAX_CARD_CHARS = 900
 """A teaser card (linked title + summary) is at most this long."""
 MIN_CARDS = 3
@@ -96,6 +99,12 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome = _chrome_elements(page, total_good)
     page.chrome.update(_form_boxes(page, controls))
     best = _choose(page)
+    if best is None:
+        # The article text sits inside elements named like chrome (a section flagged "--Ads" because it
+        # holds an ad slot, a forum's posts named "comment"): choose again by structure alone.
+        page.chrome = _chrome_elements(page, total_good, by_name=False)
+        page.chrome.update(_form_boxes(page, controls))
+        best = _choose(page)
     # Pruned, but no weight in the choice: their text is often article-like.
     page.chrome.update(_promo_boxes(page, [label for url in (doc.url, *declared) for label in host_labels(url)]))
     page.chrome.update(_collapsible_boxes(page, total_good, toggled, best))
@@ -149,15 +158,15 @@ def _is_hidden(el: Element) -> bool:
     return False
 
 
-def _chrome_elements(page: Page, total_good: float) -> set[Element]:
-    """Elements that are page chrome by tag, ARIA role or class/id naming (wrappers of the article
-    excepted), plus teaser cards (lists of linked titles with summaries)."""
+def _chrome_elements(page: Page, total_good: float, *, by_name: bool = True) -> set[Element]:
+    """Elements that are page chrome by tag, ARIA role or (unless `by_name` is False) class/id naming
+    (wrappers of the article excepted), plus teaser cards (lists of linked titles with summaries)."""
     chrome: set[Element] = set()
     for el in page.elements:
         if el is page.root:
             continue
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
-        if not named and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
+        if not named and by_name and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
             names = f"{el.get('class', '')} {el.get('id', '')}"
             named = chrome_strength(names) == 2 and not _is_plain_picture(el, names, page)
         if not named:
@@ -306,10 +315,7 @@ def _is_own_app(href: str, site_labels: list[str]) -> bool:
 
 
 def _path(href: str | None) -> str:
-    try:
-        return urlsplit((href or "").strip()).path
-    except ValueError:
-        return ""
+    return url_path((href or "").strip())
 
 
 def _choose(page: Page) -> Element | None:
@@ -323,9 +329,9 @@ def _choose(page: Page) -> Element | None:
         if in_chrome.get(el, False):
             weights[el] = -CHROME_WEIGHT * block.chars
         elif block.good:
-            weights[el] = block.chars - 2 * block.link
+            weights[el] = block.chars - LINK_PENALTY * block.link
             good[el] = block.chars
-        elif block.density > 0.5:
+        elif block.density > LINK_LIST_DENSITY:
             weights[el] = -block.chars
         else:
             weights[el] = -SHORT_WEIGHT * block.chars

@@ -25,6 +25,7 @@ import lxml.html
 
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
 from crawler.extract.urls import HOST_NOISE, domain_suffixes, host_labels
+from crawler.extract.vocabulary import TITLE_BYLINE_PREFIXES, alternation
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -51,7 +52,7 @@ _MAX_KICKER_WORDS = 6
 _MAX_SECTION_WORDS = 4
 _MAX_NAME_ADDITION = 8  # letters: "news", "online", "digital", "the"
 _MAX_NAME_LEAD_IN = 20
-_BYLINE_SEGMENT_RE = re.compile(r"^(?:by|von|por|par)\s", re.I)
+_BYLINE_SEGMENT_RE = re.compile(rf"^(?:{alternation(TITLE_BYLINE_PREFIXES)})\s", re.I)
 
 
 @dataclass

@@ -1,10 +1,13 @@
-"""Language codes: normalise declarations to ISO 639-1, and a small script/stop-word detector."""
+"""Language codes: normalise declarations to ISO 639-1; detect the language of a text by its script,
+else with py3langid (a maintained, offline statistical detector)."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections import Counter
+from functools import lru_cache
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -28,32 +31,12 @@ _SCRIPTS: tuple[tuple[int, int, str], ...] = (
     (0x0900, 0x097F, "hi"), (0x0980, 0x09FF, "bn"), (0x0B80, 0x0BFF, "ta"), (0x10A0, 0x10FF, "ka"),
     (0x0530, 0x058F, "hy"),
 )
-# A few very frequent function words per Latin-script language (detection among them only).
-_STOPWORDS: dict[str, str] = {
-    "en": "the and of to in is that for on with as was by said it at from be are this have has",
-    "de": "der die und das ist nicht ein eine den von mit sich des auf für im dem auch es wird",
-    "fr": "le la les et des est une pour dans que qui sur au du pas avec ce sont par plus",
-    "es": "el la los las y que del en por una para con se es al lo como más pero sus",
-    "pt": "o os e do da dos das que em um uma para com não se na no ao por mais",
-    "it": "il di che la e per un una non del della in sono è anche con gli le dei",
-    "nl": "de het een en van is dat op te in voor niet met zijn er aan ook",
-    "sv": "och att det som en på är av för med till den har inte om ett",
-    "id": "yang dan di ini itu dengan untuk dari dalam tidak akan pada juga ke adalah oleh",
-    "vi": "của và các là có được cho trong người những một này với không đã",
-    "tr": "ve bir bu da de için ile olarak çok daha gibi olan ama en",
-    "pl": "i w na z że się nie do to jest jak od po o przez ale",
-}
 _JAPANESE_KANA_SHARE = 0.1
 """Japanese news text is 40-65 % kana among its kana and kanji; Chinese text has next to none."""
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _SCRIPT_RES: list[tuple[str, re.Pattern[str]]] = []
 for _first, _last, _script_lang in _SCRIPTS:
     _SCRIPT_RES.append((_script_lang, re.compile(f"[{chr(_first)}-{chr(_last)}]")))
-_WORD_TO_LANGS: dict[str, list[str]] = {}
-for _lang, _words in _STOPWORDS.items():
-    for _word in _words.split():
-        _WORD_TO_LANGS.setdefault(_word, []).append(_lang)
-_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 def normalize_language(tag: str | None) -> str | None:
@@ -94,26 +77,80 @@ def script_language(text: str, min_share: float = 0.3) -> str | None:
     return lang if count / letters >= min_share else None
 
 
-def detect_language(text: str) -> str | None:
-    """Guess the language of a text: by script for non-Latin scripts, by function words for Latin ones.
+DETECTION_SAMPLE_CHARS = 1000
+"""The detector reads this much of the text (title, description, the start of the body): enough to be sure."""
+MIN_DETECTION_LETTERS = 20
+"""Fewer letters than this say nothing reliable about a language: no detection."""
+MIN_CONFIDENCE = 0.8
+"""The detector's probability (normalised over its languages) a detected language needs..."""
+OVERRULE_CONFIDENCE = 0.999
+"""...and the probability with which the text must be in another language to overrule a declaration..."""
+OVERRULE_MIN_LETTERS = 300
+"""...from at least this many letters of text."""
+_RELATED = (frozenset({"no", "nb", "nn", "da"}), frozenset({"id", "ms", "jv"}), frozenset({"hr", "sr", "bs"}),
+            frozenset({"cs", "sk"}), frozenset({"es", "gl", "ca", "pt"}), frozenset({"ru", "uk", "be"}))
+"""Languages close enough for a detector to confuse them: one never overrules a declaration of another."""
 
-    Latin-script text defaults to `en` when no listed language stands out; empty text gives None.
-    """
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    """py3langid's pre-trained model (97 languages), loaded once, with probabilities normalised."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+
+
+_MINOR_SCRIPTS_RE = re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last, _ in _SCRIPTS) + "]+")
+
+
+def load_detector() -> None:
+    """Load the detector's model now (about half a second, once per process) rather than on the first page."""
+    _identifier()
+
+
+def _letters(text: str) -> int:
+    return len(_LETTER_RE.findall(text))
+
+
+def detect_language(text: str) -> str | None:
+    """The language of a text: by script for scripts that name one language, else by a maintained
+    statistical detector (py3langid); None when the text is too short or the detector unsure (never a
+    guessed default)."""
     if not text or not text.strip():
         return None
     by_script = script_language(text)
     if by_script:
         return by_script
-    scores: Counter[str] = Counter()
-    words = 0
-    for word in _WORD_RE.findall(text[:5000].lower()):
-        words += 1
-        for lang in _WORD_TO_LANGS.get(word, ()):
-            scores[lang] += 1
-    if not words:
+    sample = _MINOR_SCRIPTS_RE.sub(" ", text[:DETECTION_SAMPLE_CHARS])  # a few words in another script do not decide
+    if _letters(sample) < MIN_DETECTION_LETTERS:
         return None
-    if not scores:
-        return "en"
-    ranked = [*scores.most_common(2), ("", 0)]
-    (best, top), runner_up = ranked[0], ranked[1][1]
-    return best if top >= 3 and top > runner_up * 1.2 else "en"
+    try:
+        lang, probability = _identifier().classify(sample)
+    except Exception:  # the detector must never cost a page its article
+        logger.debug("language detection failed", exc_info=True)
+        return None
+    code = normalize_language(str(lang))
+    return code if code and float(probability) >= MIN_CONFIDENCE else None
+
+
+def contradicting_language(declared: str, text: str) -> str | None:
+    """The language the text is plainly written in when it is not the `declared` one (a template that
+    says lang="en" on every page of a German site), else None. Conservative: long text, a near-certain
+    detector, the declared language all but ruled out, and no closely related pair."""
+    sample = text[:DETECTION_SAMPLE_CHARS]
+    if _letters(sample) < OVERRULE_MIN_LETTERS:
+        return None
+    try:
+        ranked = _identifier().rank(sample)
+    except Exception:
+        logger.debug("language detection failed", exc_info=True)
+        return None
+    if not ranked:
+        return None
+    best, probability = ranked[0]
+    code = normalize_language(str(best))
+    if code is None or code == declared or float(probability) < OVERRULE_CONFIDENCE:
+        return None
+    if any(code in group and declared in group for group in _RELATED):
+        return None
+    return code

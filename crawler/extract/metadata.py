@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import lxml.etree
 import lxml.html
@@ -24,10 +24,11 @@ from crawler.extract.body import select
 from crawler.extract.bylines import parse_byline
 from crawler.extract.dates import parse_date, parse_dateline
 from crawler.extract.headline import choose_title, collect_candidates, name_keys
-from crawler.extract.language import detect_language, normalize_language, script_language
+from crawler.extract.language import contradicting_language, detect_language, normalize_language, script_language
 from crawler.extract.media import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
-from crawler.extract.urls import domain_suffixes
+from crawler.extract.urls import domain_suffixes, split_url, url_path
+from crawler.extract.vocabulary import CJK_CREDIT_WORDS, alternation
 
 if TYPE_CHECKING:
     from crawler.extract.document import Document
@@ -88,7 +89,7 @@ def article_ld(doc: Document, url: str | None = None) -> dict[str, Any] | None:
 
 
 def _url_key(url: str) -> str:
-    parts = urlsplit(url)
+    parts = split_url(url)
     return (parts.hostname or "").lower().removeprefix("www.") + parts.path.rstrip("/")
 
 
@@ -230,7 +231,7 @@ def find_meta_image(doc: Document, ld: dict[str, Any] | None) -> str | None:
     candidates.append(str(link) if link else None)
     for candidate in candidates:
         url = doc.absolute(candidate)
-        if url and urlsplit(url).scheme in ("http", "https"):
+        if url and split_url(url).scheme in ("http", "https"):
             return _shown_rendition(doc, url) or url
     return None
 
@@ -244,7 +245,7 @@ _MIN_STEM = 12
 def _picture_tokens(url: str) -> set[str]:
     """Identifying tokens of an image URL: a long file name, and the ids and hashes in its last two path
     segments (not sizes, not single words)."""
-    segments = [s for s in unquote(urlsplit(url).path).split("/") if s][-2:]
+    segments = [s for s in unquote(url_path(url)).split("/") if s][-2:]
     tokens = set()
     stem = segments[-1].lower().split(".")[0] if segments else ""
     if len(stem) >= _MIN_STEM:  # a descriptive file name: "0_crowd-at-the-castle", "best-sleeping-bags-guide"
@@ -316,12 +317,24 @@ _AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author",
                 "dcterms.creator", "byl", "citation_author")
 
 
+def _page_ld_with_author(doc: Document) -> dict[str, Any] | None:
+    """The JSON-LD WebPage (or posting) that names the page's author, for pages whose JSON-LD has no article
+    object (WordPress SEO plugins put `author` on the WebPage of a blog post)."""
+    for obj in doc.jsonld:
+        types = ld_types(obj)
+        if obj.get("author") and any(t.endswith(("page", "posting", "article")) for t in types) \
+                and not types & COLLECTION_TYPES:
+            return obj
+    return None
+
+
 def _author_sources(doc: Document, profile: SiteProfile | None, ld: dict[str, Any] | None) -> Iterator[list[str]]:
     if profile is not None and profile.body.author_selector:
         for el in select(doc.tree, profile.body.author_selector)[:1]:
             yield _linked_names(el) or parse_byline(block_text(el), by_line=True)
-    if ld is not None and ld.get("author"):
-        yield [n for raw in _ld_strings(_resolve_ref(doc, ld["author"])) for n in parse_byline(raw)]
+    authored = ld if ld is not None and ld.get("author") else _page_ld_with_author(doc)
+    if authored is not None:
+        yield [n for raw in _ld_strings(_resolve_ref(doc, authored["author"])) for n in parse_byline(raw)]
     for key in _AUTHOR_META:
         yield [n for raw in doc.meta.get(key, ()) for n in parse_byline(raw)]
     yield _visible_byline(doc)
@@ -415,8 +428,8 @@ def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
     return el.getparent() is anchor.getparent() or any(node is anchor for node in el.iterancestors())
 
 
-_CREDIT_WORDS = ("作者", "记者", "责编", "责任编辑", "編集", "编辑")
-_CREDIT_LINE_RE = re.compile(r"^[\s(\uff08]*(?:作者|记者|责编|责任编辑|編集|编辑)\s*[:\uff1a]")
+_CREDIT_WORDS = CJK_CREDIT_WORDS
+_CREDIT_LINE_RE = re.compile(rf"^[\s(\uff08]*(?:{alternation(CJK_CREDIT_WORDS)})\s*[:\uff1a]")
 _CREDIT_XPATH = "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in _CREDIT_WORDS) + "]"
 
 
@@ -476,7 +489,7 @@ def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any
 
 
 def _url_date(url: str | None) -> datetime | None:
-    match = _URL_DATE_RE.search(urlsplit(url).path) if url else None
+    match = _URL_DATE_RE.search(url_path(url)) if url else None
     if match is None:
         return None
     try:
@@ -486,11 +499,11 @@ def _url_date(url: str | None) -> datetime | None:
 
 
 def _htmldate(doc: Document) -> datetime | None:
-    """htmldate's markup-based search (no free-text scan), on the page text so our tree stays intact."""
+    """htmldate (markup first, then a scan of the text), on the page text so our tree stays intact."""
     from htmldate import find_date
 
     try:
-        found = find_date(doc.text, extensive_search=False, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
+        found = find_date(doc.text, extensive_search=True, original_date=True, outputformat="%Y-%m-%dT%H:%M:%S")
     except Exception:  # a third-party heuristic must not break extraction
         logger.debug("htmldate failed on %s", doc.url, exc_info=True)
         return None
@@ -568,7 +581,7 @@ def find_language(
     """ISO 639-1 language: <html lang>, meta/og:locale, JSON-LD inLanguage, profile URL rules, detection.
 
     A declaration is overruled only when the text is plainly in another script (a Khmer article
-    in a template that says lang="en").
+    in a template that says lang="en") or, by the detector, near-certainly in another language.
     """
     declared = [doc.lang, doc.first_meta("content-language", "og:locale", "dc.language", "language")]
     if ld is not None:
@@ -581,7 +594,7 @@ def find_language(
         if code:
             if seen_script and seen_script != code and code in _LATIN_LANGUAGES:
                 return seen_script
-            return code
+            return contradicting_language(code, sample) or code
     return detect_language(sample)
 
 
@@ -593,13 +606,13 @@ def origin_candidates(doc: Document, ld: dict[str, Any] | None, fetched_url: str
     candidates: list[str | None] = [doc.canonical, doc.first_meta("og:url")]
     if ld is not None:
         candidates.extend(_ld_urls(ld))
-    fetched_path = urlsplit(fetched_url).path
+    fetched_path = url_path(fetched_url)
     out = []
     for candidate in candidates:
         if not candidate:
             continue
         absolute = doc.absolute(candidate)
-        if absolute and urlsplit(absolute).path in ("", "/") and fetched_path not in ("", "/"):
+        if absolute and url_path(absolute) in ("", "/") and fetched_path not in ("", "/"):
             continue  # a template that points every page at the home page
         out.append(absolute)
     return out
@@ -616,11 +629,28 @@ def has_article_signals(doc: Document, ld: dict[str, Any] | None) -> bool:
     return bool(doc.tree.xpath("boolean(//*[@itemprop='articleBody'])"))
 
 
-def listing_declared(doc: Document) -> bool:
-    """The page declares itself a collection (JSON-LD CollectionPage/ItemList, og:type website)."""
-    if any(ld_types(o) & LISTING_TYPES for o in doc.jsonld):
-        return True
-    return (doc.first_meta("og:type") or "").lower() == "website"
+def paywalled(doc: Document) -> bool:
+    """The page declares its content not freely accessible (JSON-LD `isAccessibleForFree: false`)."""
+    for obj in doc.jsonld:
+        value = obj.get("isAccessibleForFree")
+        if value is False or (isinstance(value, str) and value.strip().lower() == "false"):
+            return True
+    return False
+
+
+COLLECTION_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "profilepage"})
+"""JSON-LD types of a page that lists other pages."""
+
+
+def listing_declared(doc: Document) -> int:
+    """How strongly the page declares itself a collection: 2 for a JSON-LD CollectionPage, ItemList,
+    SearchResultsPage or ProfilePage; 1 for og:type `website` or a JSON-LD WebSite alone, which many
+    CMSs put on every page, articles included (evidence only when the page shows no article text); 0
+    otherwise."""
+    types = set().union(*(ld_types(o) for o in doc.jsonld)) if doc.jsonld else set()
+    if types & COLLECTION_TYPES:
+        return 2
+    return int("website" in types or (doc.first_meta("og:type") or "").lower() == "website")
 
 
 def looks_like_error_page(title: str | None) -> bool:

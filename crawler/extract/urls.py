@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from crawler.profiles import SiteProfile
@@ -23,6 +24,53 @@ HOST_NOISE = frozenset({"www", "com", "org", "net", "news", "co", "online", "web
 """Host name labels that say nothing about which site it is."""
 
 
+_EMPTY = SplitResult("", "", "", "", "")
+
+
+@lru_cache(maxsize=8192)
+def split_url(url: str | None) -> SplitResult:
+    """`urlsplit` that never raises: a URL the standard library refuses (a bracketed host that is no IP
+    address, `http://[ccpa-preferences]/`, an unclosed `[`) splits into empty parts. Cached: pages repeat
+    their links."""
+    if not url:
+        return _EMPTY
+    try:
+        return urlsplit(url)
+    except ValueError:
+        return _EMPTY
+
+
+def url_host(url: str | None) -> str:
+    """The URL's host name in lower case, "" when it has none or cannot be read."""
+    try:
+        return (split_url(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def url_path(url: str | None) -> str:
+    """The URL's path, "" when it cannot be read."""
+    return split_url(url).path
+
+
+def url_port(parts: SplitResult) -> int | None:
+    """The port of a split URL, None when absent or out of range."""
+    try:
+        return parts.port
+    except ValueError:
+        return None
+
+
+def join_url(base: str, href: str) -> str:
+    """`urljoin` that never raises: an unreadable href or base gives ""."""
+    try:
+        joined = urljoin(base, href)
+        urlsplit(joined).hostname  # noqa: B018
+    except ValueError:
+        return ""
+    return joined
+
+
 def is_tracking_param(name: str) -> bool:
     lowered = name.lower()
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
@@ -31,14 +79,14 @@ def is_tracking_param(name: str) -> bool:
 def domain_suffixes(url: str | None) -> list[str]:
     """The URL's host name (without "www.") and its parent domains down to two labels:
     `news.example.org`, `example.org` for https://www.news.example.org/."""
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.") if url else ""
+    host = url_host(url).removeprefix("www.")
     labels = host.split(".")
     return [".".join(labels[i:]) for i in range(len(labels) - 1)]
 
 
 def host_labels(url: str | None) -> list[str]:
     """The distinctive labels of a URL's host name: `waz` for www.waz.de, `bbc` for news.bbc.co.uk."""
-    host = (urlsplit(url).hostname or "").lower() if url else ""
+    host = url_host(url)
     return [label for label in host.split(".") if len(label) >= 3 and label not in HOST_NOISE]
 
 
@@ -48,10 +96,11 @@ def strip_tracking(url: str) -> str:
     Also lower-cases scheme and host, drops a default port and collapses repeated slashes in the
     path, so that the same article always yields the same string.
     """
-    parts = urlsplit(url.strip())
+    parts = split_url(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else None
+    port = url_port(parts)
+    port = port if port and port != _DEFAULT_PORTS.get(scheme) else None
     netloc = f"{host}:{port}" if port else host
     if parts.username:
         netloc = f"{parts.username}@{netloc}"
@@ -62,7 +111,7 @@ def strip_tracking(url: str) -> str:
 
 def _host_and_port(url: str) -> tuple[str, int | None]:
     """(host without "www.", port unless it is the scheme's default) — what tells two sites apart."""
-    parts = urlsplit(url)
+    parts = split_url(url)
     try:
         port = parts.port
     except ValueError:  # a port that is not a number: never the same host as anything
@@ -93,7 +142,7 @@ def to_mirror(url: str, profile: SiteProfile, base_url: str | None) -> str:
     """Map a canonical site URL onto the mirror (`base_url`); other URLs are returned unchanged."""
     if not base_url or not profile.owns(url):
         return url
-    parts = urlsplit(url)
+    parts = split_url(url)
     target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
     return urljoin(base_url.rstrip("/") + "/", target.lstrip("/")) if target != "/" else base_url.rstrip("/") + "/"
 
@@ -105,8 +154,8 @@ def canonical_url(fetched_url: str, candidates: list[str | None], profile: SiteP
     for candidate in candidates:
         if not candidate:
             continue
-        absolute = urljoin(fetched_url, candidate.strip())
-        if urlsplit(absolute).scheme not in ("http", "https"):
+        absolute = join_url(fetched_url, candidate.strip())
+        if split_url(absolute).scheme not in ("http", "https"):
             continue
         if (profile is not None and profile.owns(absolute)) or same_host(absolute, fetched_url):
             return strip_tracking(absolute)

@@ -180,3 +180,51 @@ def markdown_to_text(markdown: str) -> str:
         text = _EMPHASIS_RE.sub(r"\2", text)
     text = re.sub("\x00(\\d+)\x00", lambda m: escaped[int(m.group(1))], text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+@dataclass(frozen=True)
+class SnippetCounts:
+    """Pooled snippet counts of trafilatura's benchmark (its tests/evaluate.py)."""
+
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+
+    def __add__(self, other: SnippetCounts) -> SnippetCounts:
+        return SnippetCounts(self.tp + other.tp, self.fn + other.fn, self.fp + other.fp, self.tn + other.tn)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn) if self.tp + self.fp + self.fn else 0.0
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def score_snippets(text: str, with_: Iterable[str], without: Iterable[str]) -> SnippetCounts:
+    """Whitespace runs collapsed to one space and stripped, no case folding; a snippet counts when it
+    is a plain substring of the text. An empty text misses every "with" snippet (and contains no
+    "without" snippet)."""
+    haystack = _collapse(text or "")
+    tp = fn = fp = tn = 0
+    for snippet in with_:
+        if haystack and _collapse(snippet) in haystack:
+            tp += 1
+        else:
+            fn += 1
+    for snippet in without:
+        if haystack and _collapse(snippet) in haystack:
+            fp += 1
+        else:
+            tn += 1
+    return SnippetCounts(tp, fn, fp, tn)

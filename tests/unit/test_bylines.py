@@ -99,3 +99,9 @@ def test_other_lines_naming_the_author_stay(block: str, where: str) -> None:
     content = lxml.html.fragment_fromstring(html, create_parent="div")
     drop_byline_copies(content, ["Dara Sok"])
     assert "Dara Sok" in content.text_content()
+
+
+@pytest.mark.parametrize("line", ["Von", "Publié par", "Published by", "Veröffentlicht von:", "By"])
+def test_a_byline_lead_in_without_a_name_gives_no_author(line: str) -> None:
+    """The name sits in another element (a link, an image's alt): the lead-in alone is no author."""
+    assert parse_byline(line) == []

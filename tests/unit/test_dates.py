@@ -70,3 +70,13 @@ def test_ict_line_and_iso_value_give_the_same_instant() -> None:
 def test_to_ascii_digits() -> None:
     assert to_ascii_digits("០១២៣៤៥៦៧៨៩ ๐๙ ٣ ７") == "0123456789 09 3 7"
     assert to_ascii_digits("plain 123") == "plain 123"
+
+
+def test_a_dotted_date_in_a_machine_field_is_day_first() -> None:
+    """Some CMSs write article:published_time as "10.12.2022, 07:00:03": 10 December, not 12 October."""
+    from crawler.extract.dates import parse_date
+
+    found = parse_date("10.12.2022, 07:00:03")
+    assert found is not None and (found.year, found.month, found.day, found.hour) == (2022, 12, 10, 7)
+    found = parse_date("03.04.2021")
+    assert found is not None and (found.month, found.day) == (4, 3)

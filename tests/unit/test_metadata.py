@@ -343,3 +343,33 @@ def test_declared_image_resolves_to_the_pages_own_rendition(body: str, expected:
     assert find_meta_image(doc, None) == expected
     if expected != SOCIAL:  # the post's lead image is that rendition (the body's first picture otherwise)
         assert extract_article(html, URL).image == expected
+
+
+def test_a_date_only_in_the_text_is_found() -> None:
+    """No meta tag, JSON-LD, <time> or date-classed element: the date printed in an unnamed line of text is
+    still the publication date (htmldate's text scan), not the fetch time."""
+    paragraphs = "".join(f"<p>Die Forschungsgruppe hat in einer neuen Studie untersucht, wie sich Hitzewellen auf "
+                         f"Städte auswirken, Absatz {i}.</p>" for i in range(5))
+    html = (f"<html lang='de'><head><title>Hitzewellen in Städten</title></head><body><main>"
+            f"<h1>Hitzewellen in Städten</h1>"
+            f"<p class='kicker'><a href='/news'>Pressemitteilung</a> <em> 01.11.2023 11:35 </em></p>"
+            f"{paragraphs}</main></body></html>")
+    published = extract_article(html, "https://www.forschung.example.org/news/823175").published
+    assert published is not None and published.date().isoformat() == "2023-11-01"
+
+
+def test_the_author_a_blog_posts_webpage_declares_is_found() -> None:
+    """WordPress SEO plugins describe a blog post as a JSON-LD WebPage whose author is a reference to a
+    Person node of the same @graph; there is no Article object."""
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "@id": "https://blog.example.org/#website", "name": "Craft Corner"},
+        {"@type": "WebPage", "@id": "https://blog.example.org/2016/04/stencils/", "name": "Painting with stencils",
+         "author": {"@id": "https://blog.example.org/#/schema/person/1"}, "datePublished": "2016-04-02T10:00:00+00:00"},
+        {"@type": ["Person"], "@id": "https://blog.example.org/#/schema/person/1", "name": "Mara Lindqvist"},
+    ]}
+    paragraphs = "".join(f"<p>Stencils make even large walls easy to decorate, step {i} of the guide.</p>"
+                         for i in range(5))
+    html = (f"<html><head><title>Painting with stencils</title><script type='application/ld+json'>"
+            f"{json.dumps(graph)}</script></head><body><article><h1>Painting with stencils</h1>{paragraphs}"
+            f"</article></body></html>")
+    assert extract_article(html, "https://blog.example.org/2016/04/stencils/").authors == ["Mara Lindqvist"]

@@ -1,0 +1,90 @@
+"""Second chances for a page whose main content was not found: before a page is declared "no article",
+what the page itself offers is tried (its JSON-LD articleBody), then a second extraction strategy
+(trafilatura, a maintained library with other heuristics, in its fast mode). The second strategy also
+gives a second opinion on a body that came out short. Both run only on those pages (a few per cent of
+the development pages), so they cost little on the others."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import lxml.etree
+import lxml.html
+
+from crawler.extract.blocks import Element
+from crawler.extract.declared import containment, declared_body
+from crawler.extract.document import Document
+
+logger = logging.getLogger(__name__)
+
+MIN_FALLBACK_CHARS = 80
+"""Less text than this from a fallback is no article (a cookie notice, a one-line error)."""
+SHORT_BODY_CHARS = 500
+"""A body shorter than this gets a second opinion: the second strategy's text replaces it when that text
+is at least SECOND_OPINION_RATIO times longer and holds at least SECOND_OPINION_CONTAINMENT of its word
+4-grams (the generic finder chose one part of the article, a box beside it or a teaser)."""
+SECOND_OPINION_RATIO = 2.0
+SECOND_OPINION_CONTAINMENT = 0.7
+_PARAGRAPH_RE = re.compile(r"\s*\n\s*\n\s*|\s*\n\s*(?=\S)")
+
+
+def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[Element | None, str]:
+    """Content for a page the generic finder left empty, and where it came from: `declared` (JSON-LD
+    articleBody), `trafilatura` (unless `second_strategy` is False), or (None, `none`)."""
+    declared = declared_body(doc)
+    if declared is not None and len(" ".join(declared.split())) >= MIN_FALLBACK_CHARS:
+        element = lxml.html.Element("div")
+        for paragraph in _PARAGRAPH_RE.split(declared.strip()):
+            if paragraph:
+                lxml.etree.SubElement(element, "p").text = paragraph
+        return element, "declared"
+    found = _trafilatura_content(doc) if second_strategy else None
+    if found is not None and len(" ".join(found.text_content().split())) >= MIN_FALLBACK_CHARS:
+        return found, "trafilatura"
+    return None, "none"
+
+
+def second_opinion(doc: Document, found: Element) -> Element | None:
+    """The second strategy's content when the generic finder's `found` is short and plainly only a part
+    of it; else None."""
+    text = " ".join(found.text_content().split())
+    if len(text) >= SHORT_BODY_CHARS or _paragraph_chars(doc) < SECOND_OPINION_RATIO * len(text):
+        return None
+    other = _trafilatura_content(doc)
+    if other is None:
+        return None
+    other_text = " ".join(other.text_content().split())
+    if len(other_text) < SECOND_OPINION_RATIO * max(len(text), 1):
+        return None
+    if containment(text, other_text) < SECOND_OPINION_CONTAINMENT:
+        return None
+    return other
+
+
+def _paragraph_chars(doc: Document) -> int:
+    """Characters of text in the page's paragraphs (a cheap bound on what another extractor can find)."""
+    return sum(len(" ".join(p.text_content().split())) for p in doc.tree.iter("p"))
+
+
+def _trafilatura_content(doc: Document) -> Element | None:
+    """trafilatura's main text as an HTML element (paragraphs, headings, lists, tables, links), or None."""
+    try:
+        import trafilatura
+
+        html = trafilatura.extract(doc.text, url=doc.url, output_format="html", include_comments=False, fast=True,
+                                   include_links=True, include_images=False, include_tables=True)
+    except Exception:  # a bug in a library must not cost the page: it just finds nothing
+        logger.debug("trafilatura failed on %s", doc.url, exc_info=True)
+        return None
+    if not html:
+        return None
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    body = tree.find("body")
+    if body is None:
+        return None
+    body.tag = "div"
+    return body
