@@ -61,6 +61,9 @@ LOGSTATS_INTERVAL = 60.0
 # The run fails (exit status 1) when more than this share of the article pages fetched (HTTP 200)
 # held no article: what a site redesign looks like. 1.0 turns the check off.
 ARTICLES_MISSING_MAX_RATIO = 0.2
+# The run fails when more than this share of the article pages it asked for could not be fetched (too
+# large, HTTP errors, timeouts, bad redirects), and always when pages were wanted but none became a post.
+ARTICLES_FAILED_MAX_RATIO = 0.2
 # No listening consoles in scheduled runs: the telnet console and Scrapy's remote-control HTTP server
 # (which runs code sent to it and writes job files into the user's home folder) are off.
 TELNETCONSOLE_ENABLED = False

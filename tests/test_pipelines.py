@@ -545,7 +545,7 @@ def test_the_run_feed_lists_what_was_written_as_it_is_written(tmp_path):
     with Run(tmp_path) as run:
         first = run(raw())
         [feed] = feeds.glob("*.jsonl")
-        assert re.fullmatch(r"default-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", feed.name)
+        assert re.fullmatch(r"default-\d{8}T\d{6}Z\.jsonl", feed.name)
         assert feed_entries(feeds) == [json.loads(feed_line(first))]  # on disk before the run ends
         run(raw())  # unchanged: not listed
         updated = run(raw(body="The ASEAN member states, corrected."))

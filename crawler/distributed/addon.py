@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from crawler.distributed import FrontierUsageError, enabled, is_worker
-from crawler.distributed.connection import connect
+from crawler.distributed.connection import connect, preflight
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,6 +53,7 @@ class SharedFrontier:
         connect(settings)  # a URL redis cannot read is refused here (no connection is made yet)
         for name in ("FRONTIER_WAIT", "FRONTIER_HEARTBEAT"):
             positive(settings, name)
+        preflight(settings, str(self.crawler.spidercls.name), leader=not is_worker(settings))
         settings.set("SCHEDULER", SCHEDULER, priority="addon")
         if is_worker(settings):
             # Replaced at the priority they were set with: a worker must never write posts.

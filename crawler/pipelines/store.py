@@ -23,10 +23,11 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler.config import optional_fields
 from crawler.exporters import FEED_DIR, JekyllPostExporter, RunFeed, as_article, feed_file_name, repair_feeds
 from crawler.posts.code import make_code
 from crawler.posts.filename import post_filename, with_suffix
-from crawler.posts.frontmatter import OPTIONAL_FIELDS, parse_front_matter
+from crawler.posts.frontmatter import parse_front_matter
 from crawler.posts.render import content_hash
 from crawler.profiles import configured_profiles
 from crawler.state import Record, StateError, StateStore, open_state
@@ -55,14 +56,7 @@ class StorePipeline:
         self.profiles = profiles
         settings = crawler.settings
         self.output_dir = Path(settings.get("OUTPUT_DIR") or "output")
-        optional = tuple(settings.getlist("POST_OPTIONAL_FIELDS", ["author"]))
-        unknown = sorted(set(optional) - set(OPTIONAL_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"setting POST_OPTIONAL_FIELDS: unknown field(s) {', '.join(unknown)} "
-                f"(allowed: {', '.join(OPTIONAL_FIELDS)})"
-            )
-        self.exporter = JekyllPostExporter(self.output_dir, optional_fields=optional)
+        self.exporter = JekyllPostExporter(self.output_dir, optional_fields=optional_fields(settings))
         self.feed_dir: Path | None = None
         """Where the run feeds go (POST_FEED_DIR, default OUTPUT_DIR/_feeds); None when POST_FEED_ENABLED is off."""
         if settings.getbool("POST_FEED_ENABLED", True):

@@ -172,7 +172,10 @@ class NewsSpider(Spider):
     # ------------------------------------------------------------------ article pages
 
     def article_request(self, key: str, meta: dict[str, Any], *, fetch_url: str | None = None) -> Request:
-        """A request for the article page `key` (a canonical site URL); `meta` travels with it."""
+        """A request for the article page `key` (a canonical site URL); `meta` travels with it. Each page
+        asked for (not each redirect followed) counts in `articles/requested`, what a run's health is measured by."""
+        if not meta.get("redirected_from"):
+            self.count("articles/requested")
         meta = {**meta, "key": key, "dont_redirect": True, "handle_httpstatus_list": list(REDIRECT_STATUSES)}
         return Request(
             fetch_url or self.fetch_url_of(key, meta),

@@ -227,6 +227,7 @@ class SiteSpider(NewsSpider):
         ]
         for request in requests:
             if request is not None:
+                self.count("discovery/sources")
                 yield request
 
     def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request | None:
