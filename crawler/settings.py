@@ -54,6 +54,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.extensions.lock.RunLock": 10,
     "crawler.extensions.summary.RunSummary": 20,
+    "crawler.extensions.jobdir.FinishedJob": 30,
 }
 RUN_LOCK_ENABLED = True
 PROGRESS_INTERVAL = 60.0

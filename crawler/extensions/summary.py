@@ -31,6 +31,7 @@ from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.exporters import file_stamp
+from crawler.output_errors import ERROR_STAT
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -44,8 +45,6 @@ logger = logging.getLogger(__name__)
 RUNS_DIR = Path(".crawler") / "runs"
 DEFAULT_MISSING_MAX_RATIO = 0.2
 DEFAULT_FAILED_MAX_RATIO = 0.2
-ERROR_STAT = "run/error"
-"""A one-line account of what stopped or refused the run (a failed write, an unreachable Redis, a lock)."""
 REFUSED = "refused"
 """The finish reason of a run refused at start (bad argument or setting, output folder locked)."""
 WRITTEN_STATUSES = ("new", "updated", "unchanged")

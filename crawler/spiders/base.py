@@ -11,6 +11,7 @@ mirror (`base_url`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from crawler.distributed import is_worker
 from crawler.distributed.relay import RelayMemory
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
+from crawler.output_errors import OutputError, stop_on_output_error
 from crawler.profiles import SiteProfile
 
 if TYPE_CHECKING:
@@ -145,6 +147,14 @@ class NewsSpider(Spider):
     def close_stores(self) -> None:
         """Hook for subclasses holding other stores."""
 
+    @contextlib.contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Around writes to the URL memory: a write the disk refuses stops the run with one ERROR."""
+        try:
+            yield
+        except OutputError as exc:
+            stop_on_output_error(self.crawler, memory_path(self.output_dir), "URL memory", exc)
+
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(key, n)
 
@@ -239,8 +249,10 @@ class NewsSpider(Spider):
             self.logger.warning("Redirect loop at %s: %s", response.url, " -> ".join([*chain, target_origin]))
             return
         self.count("pages/redirected")
-        if self.memory.add_alias(source_key, target_key):
-            self.logger.info("Remembered %s as an alias of %s (HTTP %d)", source_key, target_key, response.status)
+        with self.remembering():
+            if self.memory.add_alias(source_key, target_key):
+                self.logger.info("Remembered %s as an alias of %s (HTTP %d)", source_key, target_key,
+                                 response.status)
         if not self.should_follow(target_key, meta):
             return
         meta["redirect_hops"] = hops
@@ -256,7 +268,8 @@ class NewsSpider(Spider):
             status = error.response.status
             if status in DEAD_STATUSES:
                 self.count("pages/dead")
-                self.memory.mark_dead(key, status)
+                with self.remembering():
+                    self.memory.mark_dead(key, status)
                 self.logger.info("Dead link %s (HTTP %d)", request.url, status)
                 return
             self.count("pages/failed")
@@ -284,11 +297,12 @@ class NewsSpider(Spider):
             return
         variants = {response.meta.get("key"), self.key_of(self.origin_url_of(response.url, response.meta))}
         variants.update(response.meta.get("redirected_from") or ())
-        for variant in variants:
-            if variant and variant != item.origin_url:
-                self.memory.add_alias(variant, item.origin_url)
-                self.memory.mark_alive(variant)
-        self.memory.mark_alive(item.origin_url)
+        with self.remembering():
+            for variant in variants:
+                if variant and variant != item.origin_url:
+                    self.memory.add_alias(variant, item.origin_url)
+                    self.memory.mark_alive(variant)
+            self.memory.mark_alive(item.origin_url)
 
     async def start(self) -> AsyncIterator[Any]:  # pragma: no cover - subclasses implement
         return
