@@ -66,8 +66,16 @@ class Limits:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Limits:
-        return cls(settings.getfloat("ARTICLES_MISSING_MAX_RATIO", DEFAULT_MISSING_MAX_RATIO),
-                   settings.getfloat("ARTICLES_FAILED_MAX_RATIO", DEFAULT_FAILED_MAX_RATIO))
+        """The limits a run was given (the defaults for a value `crawl` refused: that run never started)."""
+        return cls(_share(settings, "ARTICLES_MISSING_MAX_RATIO", DEFAULT_MISSING_MAX_RATIO),
+                   _share(settings, "ARTICLES_FAILED_MAX_RATIO", DEFAULT_FAILED_MAX_RATIO))
+
+
+def _share(settings: BaseSettings, name: str, default: float) -> float:
+    try:
+        return settings.getfloat(name, default)
+    except (TypeError, ValueError):
+        return default
 
 
 def stat_count(stats: Mapping[str, Any], key: str) -> int:
