@@ -7,6 +7,7 @@ and only here. Nothing from the `crawler` package is imported: components are do
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -17,8 +18,9 @@ COMMANDS_MODULE = "crawler.commands"
 # Where posts, the state store, run stats and feeds go. A relative path is relative to the
 # folder `scrapy` runs in (the project root).
 OUTPUT_DIR = os.environ.get("NEWS_OUTPUT_DIR", "output")
-# The folder of site profiles (YAML); defaults to the profiles shipped in crawler/sites/.
-SITES_DIR = os.environ.get("NEWS_SITES_DIR", "")
+# The folder of site profiles (YAML); defaults to the profiles shipped in crawler/sites/ (as an absolute
+# path, so `scrapy settings --get SITES_DIR` shows where they are).
+SITES_DIR = os.environ.get("NEWS_SITES_DIR") or str(Path(__file__).resolve().parent / "sites")
 
 # Politeness: identify ourselves, obey robots.txt, adapt speed to the server.
 USER_AGENT = (

@@ -226,12 +226,14 @@ class NewsSpider(Spider):
         meta = {key: response.meta[key] for key in CARRIED_META if key in response.meta}
         location = response.headers.get(b"Location")
         hops = int(meta.get("redirect_hops", 0)) + 1
-        if not location or hops > self.settings.getint("REDIRECT_MAX_TIMES", 10):
+        target = location.decode("latin-1").strip() if location else ""
+        if not target or hops > self.settings.getint("REDIRECT_MAX_TIMES", 10):
             self.count("pages/failed")
             self.count("pages/failed/redirect")
-            self.logger.warning("Cannot follow the redirect of %s (Location %r, hop %d)", response.url, location, hops)
+            self.logger.warning("Cannot follow the redirect of %s (Location %s, hop %d)", response.url,
+                                repr(target) if target else "missing", hops)
             return
-        target_fetch = response.urljoin(location.decode("latin-1").strip())
+        target_fetch = response.urljoin(target)
         if urlsplit(target_fetch).scheme not in ("http", "https"):
             # Scrapy would fetch file:, data:, ftp: and s3: URLs: a server must not make us read local files.
             self.count("pages/failed")
@@ -270,7 +272,8 @@ class NewsSpider(Spider):
                 self.count("pages/dead")
                 with self.remembering():
                     self.memory.mark_dead(key, status)
-                self.logger.info("Dead link %s (HTTP %d)", request.url, status)
+                mirror = f", fetched from {request.url}" if request.url != key else ""
+                self.logger.info("Dead link %s (HTTP %d%s)", key, status, mirror)
                 return
             self.count("pages/failed")
             self.count(f"pages/failed/{status}")
