@@ -49,6 +49,8 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.QuietRobotsTxtMiddleware": 100,  # an unreachable robots.txt: one line, no traceback
 }
 
 # Run safety and reporting (crawler/extensions): one run per OUTPUT_DIR, a summary line and a JSON

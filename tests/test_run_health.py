@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crawler.extensions.summary import Limits, assess
-from tests.conftest import ROOT, ScrapyRun, run_scrapy
+from tests.conftest import ORIGIN, REPLICA, ROOT, ScrapyRun, run_scrapy
 from tests.crawl_helpers import (
+    DEAD_PATH,
+    FAST,
     crawl,
     crawl_args,
     last_stats,
@@ -22,6 +25,7 @@ from tests.crawl_helpers import (
     snapshot,
     stray_files,
 )
+from tests.redis_server import free_port
 from tests.replay_server import ReplayServer
 
 pytestmark = pytest.mark.e2e
@@ -261,3 +265,48 @@ def test_a_full_disk_stops_the_run_at_the_first_failed_write(replica: ReplayServ
     assert {name: data for name, (data, _) in snapshot(out).items() if name in kept} == {
         name: data for name, (data, _) in kept.items()}  # what the full disk kept was whole
     assert json.loads(next((out / ".crawler" / "runs").glob("*.json")).read_text(encoding="utf-8"))["spider"]
+
+
+# ---------------------------------------------------------------------------- messages a user reads
+
+
+def test_an_unreachable_site_is_clear_errors_without_tracebacks(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = run_scrapy("crawl", "phnompenhpost", "-a", f"base_url=http://127.0.0.1:{free_port()}",
+                     "-s", f"OUTPUT_DIR={out}", *FAST, "-s", "RETRY_TIMES=0")
+    assert run.returncode == 1, run.output[-3000:]
+    assert "Traceback" not in run.output
+    robots = [line for line in error_lines(run) if "robotstxt" in line]
+    assert robots and all("Connection refused" in line for line in robots)
+    assert "discovery found no article URL" in summary(run)["why"]
+
+
+def test_the_redirect_limit_warning_shows_the_location_as_text(tmp_path: Path) -> None:
+    def hop(number: int) -> Callable[[Any], bool]:
+        def answer(handler: Any) -> bool:
+            handler.send_response(301)
+            handler.send_header("Location", f"/hop{number + 1}")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return True
+        return answer
+
+    custom = {f"/hop{number}": hop(number) for number in range(1, 13)}
+    with ReplayServer(REPLICA, custom=custom) as server:
+        run = crawl("article", server, tmp_path / "out", "-a", f"url={ORIGIN}/hop1")
+    [warning] = [line for line in run.output.splitlines() if "Cannot follow the redirect" in line]
+    assert warning.endswith(f"Cannot follow the redirect of {server.base_url}/hop11 (Location '/hop12', hop 11)")
+    assert last_stats(tmp_path / "out")["stats"]["pages/failed/redirect"] == 1
+
+
+def test_a_dead_link_is_logged_under_its_real_url(replica: ReplayServer, tmp_path: Path) -> None:
+    run = crawl("article", replica, tmp_path / "out", "-a", f"url={ORIGIN}{DEAD_PATH}")
+    assert run.returncode == 0, run.output[-3000:]
+    [line] = [line for line in run.output.splitlines() if "Dead link" in line]
+    assert line.endswith(f"Dead link {ORIGIN}{DEAD_PATH} (HTTP 404, fetched from {replica.base_url}{DEAD_PATH})")
+
+
+def test_settings_get_sites_dir_names_the_profile_folder() -> None:
+    run = run_scrapy("settings", "--get", "SITES_DIR")
+    assert run.returncode == 0 and Path(run.stdout.strip()) == ROOT / "crawler" / "sites"
+    assert (Path(run.stdout.strip()) / "phnompenhpost.yaml").is_file()
