@@ -2,7 +2,9 @@
 
 With REDIS_URL unset it changes nothing. With it set, the scheduler becomes the shared frontier
 (crawler.distributed.frontier.Frontier); a worker (FRONTIER_WORKER=1) also swaps the item
-pipelines for the relay, so it never writes posts, the store or a run feed of its own.
+pipelines for the relay, so it never writes posts, the store or a run feed of its own. Before any of
+that, Redis must answer and, for a leader, no other run may lead the spider (`preflight`): a run
+refused there has created nothing (no lock, store or posts folder).
 """
 
 from __future__ import annotations
