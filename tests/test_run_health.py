@@ -226,19 +226,40 @@ def test_a_bad_argument_ends_with_the_summary_line(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- a full disk
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 200 KiB file system (tmpfs; CI runs as root). Fails loudly when it cannot be mounted."""
-    folder = tmp_path / "disk"
+def mount_tiny_disk(folder: Path, size: str) -> None:
+    """A real file system of `size` (tmpfs; CI runs as root). Fails loudly when it cannot be mounted."""
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(folder)],
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:
-        pytest.fail(f"this test needs root to mount a 200 KiB tmpfs: {mounted.stderr.strip()}")
+        pytest.fail(f"this test needs root to mount a {size} tmpfs: {mounted.stderr.strip()}")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 200 KiB file system: room for a few posts."""
+    folder = tmp_path / "disk"
+    mount_tiny_disk(folder, "200k")
     try:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_disk_too_full_for_the_store_refuses_cleanly_and_keeps_it(replica: ReplayServer, tmp_path: Path) -> None:
+    """64 KiB: the store cannot even be set up. One ERROR, no advice to delete it, no traceback."""
+    folder = tmp_path / "disk"
+    mount_tiny_disk(folder, "64k")
+    try:
+        run = crawl("phnompenhpost", replica, folder / "out")
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+    assert run.returncode == 1, run.output[-3000:]
+    assert "Traceback" not in run.output and "delete" not in run.output.lower()
+    [error] = error_lines(run)
+    assert "database or disk is full" in error or "No space left on device" in error, error
+    assert summary(run)["why"].startswith("stopped at a failed write: Cannot use the output folder ")
+    assert requested_articles(replica) == []
 
 
 def test_a_full_disk_stops_the_run_at_the_first_failed_write(replica: ReplayServer, tmp_path: Path,
