@@ -331,3 +331,8 @@ def test_settings_get_sites_dir_names_the_profile_folder() -> None:
     run = run_scrapy("settings", "--get", "SITES_DIR")
     assert run.returncode == 0 and Path(run.stdout.strip()) == ROOT / "crawler" / "sites"
     assert (Path(run.stdout.strip()) / "phnompenhpost.yaml").is_file()
+
+
+def test_a_resumed_jobdir_run_that_found_its_work_in_the_job_is_not_an_empty_discovery() -> None:
+    resumed = finished(**{"discovery/sources": 13, "articles/new": 12, "pages/dead": 1})
+    assert assess(resumed) == []

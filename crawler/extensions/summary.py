@@ -110,6 +110,15 @@ def _breakdown(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{name} {n}" for name, n in counts.items() if n and "/" not in name)
 
 
+def discovered_nothing(stats: Mapping[str, Any]) -> bool:
+    """A site's discovery ran and gave nothing to do: no article link, no article page asked for or
+    written (a JOBDIR run resumes with the article requests and candidates its paused run had found)."""
+    if not stat_count(stats, "discovery/sources") or prefixed(stats, "discovery/links/"):
+        return False
+    done = ("articles/requested", *(f"articles/{status}" for status in WRITTEN_STATUSES))
+    return not any(stat_count(stats, key) for key in done)
+
+
 def article_problems(stats: Mapping[str, Any], limits: Limits) -> list[str]:
     """Article pages were wanted but none became a post, or too many could not be fetched."""
     wanted = stat_count(stats, "articles/requested")
@@ -139,7 +148,7 @@ def assess(stats: Mapping[str, Any], limits: Limits | float = Limits()) -> list[
     errors = stat_count(stats, "log_count/ERROR")
     if errors:
         problems.append(f"{errors} error(s) logged")
-    if stat_count(stats, "discovery/sources") and not prefixed(stats, "discovery/links/"):
+    if discovered_nothing(stats):
         problems.append("discovery found no article URL (the sources, or the profile's articles.allow?)")
     missing = stat_count(stats, "articles/missing")
     if missing and missing_ratio(stats) > limits.missing_max_ratio:
