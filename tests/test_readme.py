@@ -49,7 +49,7 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Scrapy
 def test_the_summary_line_example_is_what_a_first_run_prints(first_run: tuple[ScrapyRun, Path]) -> None:
     run, output = first_run
     assert run.returncode == 0, run.output[-3000:]
-    example = block_after("Every run ends with exactly one summary line")
+    example = block_after("ends with exactly one summary line on stderr")
     assert masked(summary_line(run), output) == masked(example)
 
 
