@@ -73,6 +73,8 @@ ARTICLES_FAILED_MAX_RATIO = 0.2
 # (which runs code sent to it and writes job files into the user's home folder) are off.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Log lines about an article name its URL instead of printing the whole article.
+LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 
 # Output.
 ITEM_PIPELINES = {

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from crawler.extensions.summary import Limits, assess
-from tests.conftest import ORIGIN, REPLICA, ROOT, ScrapyRun, run_scrapy
+from tests.conftest import ORIGIN, REPLICA, ROOT, SEED_SLUG, ScrapyRun, run_scrapy
 from tests.crawl_helpers import (
     DEAD_PATH,
     FAST,
@@ -336,3 +336,14 @@ def test_settings_get_sites_dir_names_the_profile_folder() -> None:
 def test_a_resumed_jobdir_run_that_found_its_work_in_the_job_is_not_an_empty_discovery() -> None:
     resumed = finished(**{"discovery/sources": 13, "articles/new": 12, "pages/dead": 1})
     assert assess(resumed) == []
+
+
+def test_a_pipeline_error_names_the_article_without_printing_it(replica: ReplayServer, tmp_path: Path) -> None:
+    """An article that reaches the store without NormalizePipeline has no date: the ERROR names it."""
+    url = f"{ORIGIN}/national/{SEED_SLUG}"
+    run = crawl("article", replica, tmp_path / "out", "-a", f"url={url}",
+                "-s", 'ITEM_PIPELINES={"crawler.pipelines.store.StorePipeline": 300}')
+    assert run.returncode == 1
+    [error] = [line for line in run.output.splitlines() if "Error processing" in line]
+    assert error.endswith(f"Error processing <Article {url}>")
+    assert "The ASEAN member states are taking steps" not in run.output

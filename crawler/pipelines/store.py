@@ -106,7 +106,7 @@ class StorePipeline:
             raise DropItem(f"{CLOSE_REASON}: not written after an earlier write error", log_level="DEBUG")
         try:
             return self._process(item)
-        except sqlite3.Error as exc:  # the store refused a write (database or disk is full)
+        except (sqlite3.Error, StateError) as exc:  # the store refused a write (database or disk is full)
             self._fail(self.store.path, "state store", exc)
 
     def _process(self, item: Any) -> Any:
