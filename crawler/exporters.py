@@ -203,10 +203,15 @@ def feed_line(item: Any) -> bytes:
     return (_ENCODER.encode(values) + "\n").encode("utf-8")
 
 
+def file_stamp(started: datetime) -> str:
+    """The UTC time in the names of a run's files (feed, stats): `20241018T035850Z`."""
+    return f"{started.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+
+
 def feed_file_name(spider_name: str, started: datetime) -> str:
-    """`<spider>-<UTC start time>.jsonl`, the time as Scrapy's `%(time)s` (`2024-10-18T03-58-50+00-00`)."""
-    stamp = started.astimezone(UTC).replace(microsecond=0).isoformat().replace(":", "-")
-    return f"{spider_name}-{stamp}{FEED_SUFFIX}"
+    """`<spider>-<UTC start time>.jsonl` (`phnompenhpost-20241018T035850Z.jsonl`), the time as in the run's
+    stats file."""
+    return f"{spider_name}-{file_stamp(started)}{FEED_SUFFIX}"
 
 
 def _write_all(fd: int, data: bytes) -> None:

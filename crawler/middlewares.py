@@ -1,4 +1,5 @@
-"""Downloader middleware: retries with exponential backoff (Scrapy's RetryMiddleware retries at once).
+"""Downloader middlewares: retries with exponential backoff (Scrapy's RetryMiddleware retries at once), and
+Scrapy's robots.txt middleware without tracebacks for a robots.txt that cannot be downloaded.
 
 A retried request waits RETRY_BACKOFF_BASE * 2**(attempt-1) seconds (capped at RETRY_BACKOFF_MAX,
 with up to 25% random jitter) before it goes back to the scheduler; a `Retry-After` header in
@@ -14,10 +15,12 @@ import random
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request, Response
 from scrapy.utils.asyncio import is_asyncio_available
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
@@ -79,3 +82,20 @@ def _retry_after_seconds(response: Response) -> float | None:
         return max(0.0, float(value.decode("latin-1").strip()))
     except ValueError:
         return None  # an HTTP date: rare, and the exponential delay applies
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """Log filter: the record's message stays, its traceback goes (the message already names the error)."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
+class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's RobotsTxtMiddleware, but a robots.txt that cannot be downloaded (DNS, refused connection)
+    is one ERROR line naming the error, as every other failed download is, instead of two chained
+    tracebacks. Obeying robots.txt is unchanged."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        logging.getLogger(RobotsTxtMiddleware.__module__).addFilter(_without_traceback)  # added once

@@ -7,6 +7,7 @@ and only here. Nothing from the `crawler` package is imported: components are do
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -17,8 +18,9 @@ COMMANDS_MODULE = "crawler.commands"
 # Where posts, the state store, run stats and feeds go. A relative path is relative to the
 # folder `scrapy` runs in (the project root).
 OUTPUT_DIR = os.environ.get("NEWS_OUTPUT_DIR", "output")
-# The folder of site profiles (YAML); defaults to the profiles shipped in crawler/sites/.
-SITES_DIR = os.environ.get("NEWS_SITES_DIR", "")
+# The folder of site profiles (YAML); defaults to the profiles shipped in crawler/sites/ (as an absolute
+# path, so `scrapy settings --get SITES_DIR` shows where they are).
+SITES_DIR = os.environ.get("NEWS_SITES_DIR") or str(Path(__file__).resolve().parent / "sites")
 
 # Politeness: identify ourselves, obey robots.txt, adapt speed to the server.
 USER_AGENT = (
@@ -47,6 +49,8 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.QuietRobotsTxtMiddleware": 100,  # an unreachable robots.txt: one line, no traceback
 }
 
 # Run safety and reporting (crawler/extensions): one run per OUTPUT_DIR, a summary line and a JSON
@@ -54,6 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.extensions.lock.RunLock": 10,
     "crawler.extensions.summary.RunSummary": 20,
+    "crawler.extensions.jobdir.FinishedJob": 30,
 }
 RUN_LOCK_ENABLED = True
 PROGRESS_INTERVAL = 60.0
@@ -61,10 +66,15 @@ LOGSTATS_INTERVAL = 60.0
 # The run fails (exit status 1) when more than this share of the article pages fetched (HTTP 200)
 # held no article: what a site redesign looks like. 1.0 turns the check off.
 ARTICLES_MISSING_MAX_RATIO = 0.2
+# The run fails when more than this share of the article pages it asked for could not be fetched (too
+# large, HTTP errors, timeouts, bad redirects), and always when pages were wanted but none became a post.
+ARTICLES_FAILED_MAX_RATIO = 0.2
 # No listening consoles in scheduled runs: the telnet console and Scrapy's remote-control HTTP server
 # (which runs code sent to it and writes job files into the user's home folder) are off.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Log lines about an article name its URL instead of printing the whole article.
+LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 
 # Output.
 ITEM_PIPELINES = {

@@ -56,6 +56,16 @@ class StateError(RuntimeError):
     """The state store cannot be used; the message names the file and how to recover."""
 
 
+_DAMAGED = frozenset({"SQLITE_CORRUPT", "SQLITE_NOTADB"})
+
+
+def is_damaged(exc: sqlite3.Error) -> bool:
+    """Whether SQLite says the file itself is damaged (not a database, corrupt), as opposed to a disk
+    that is full, read-only or failing: only a damaged store may be thrown away and rebuilt."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name in _DAMAGED or "integrity check failed" in str(exc)
+
+
 @dataclass
 class Record:
     """One article the store knows. Times are UTC ISO strings (`2024-10-18T03:58:50.000Z`)."""
@@ -134,6 +144,8 @@ class StateStore:
             cls._prepare(db, path)
         except sqlite3.DatabaseError as exc:
             db.close()
+            if not is_damaged(exc):  # a full or read-only disk: the store is fine, the disk is not
+                raise StateError(f"{path}: cannot write the state store: {exc}") from exc
             raise StateError(f"{path} is not a usable state store ({exc}). {_recovery_hint(path)}") from exc
         except BaseException:
             db.close()
@@ -163,7 +175,8 @@ class StateStore:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite has already rolled back after a full disk
+                    db.execute("ROLLBACK")
                 raise
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from crawler.commands.checksites import assess_site
 from tests.conftest import ROOT, run_scrapy
-from tests.crawl_helpers import article_paths, requested_articles
+from tests.crawl_helpers import FAST, article_paths, last_stats, requested_articles, summary_line
 from tests.replay_server import ReplayServer
 
 pytestmark = pytest.mark.e2e
@@ -33,6 +33,31 @@ def test_a_healthy_site_is_reported_in_one_line_and_nothing_is_written(replica: 
     assert "2 of 2 articles checked: title 2/2, date 2/2, body 2/2" in output
     assert len(set(requested_articles(replica))) == 2  # only the newest two were fetched (one after a 503)
     assert not (tmp_path / "archive").exists()  # no post, store, feed or stats in the archive
+
+
+@pytest.mark.parametrize("articles", range(1, 9))
+def test_every_number_of_articles_passes_a_healthy_site(replica: ReplayServer, tmp_path: Path,
+                                                         articles: int) -> None:
+    """Among the newest articles an old URL redirects to another of them: one article, not a page without one."""
+    status, output = checksites(replica, tmp_path, "--articles", str(articles))
+    assert status == 0, output[-3000:]
+    [line] = [line for line in output.splitlines() if line.startswith("phnompenhpost: ")]
+    assert line.startswith("phnompenhpost: OK - "), line
+    checked = re.search(r"(\d+) of (\d+) articles checked: title (\d+)/(\d+)", line)
+    assert checked and checked.group(1) == checked.group(2) == checked.group(3) == checked.group(4), line
+    assert "Run summary" not in output  # the report line is the check's only line
+
+
+def test_the_check_argument_counts_a_redirect_to_a_checked_article_once(replica: ReplayServer,
+                                                                         tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run = run_scrapy("crawl", "phnompenhpost", "-a", f"base_url={replica.base_url}", "-a", "check=5",
+                     "-s", f"OUTPUT_DIR={out}", *FAST)
+    assert run.returncode == 0, run.output[-3000:]
+    stats = last_stats(out)["stats"]
+    assert stats["discovery/fetch/check"] == 5 and stats["check/redirects_to_checked"] == 1
+    assert stats["articles/new"] == 4 and "articles/missing" not in stats
+    assert "Run summary [phnompenhpost]: OK - 4 new" in summary_line(run)
 
 
 def test_a_site_whose_article_pages_changed_layout_fails(replica: ReplayServer, tmp_path: Path) -> None:

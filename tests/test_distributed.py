@@ -196,7 +196,14 @@ def test_a_second_leader_is_refused_with_exit_status_3(replica: ReplayServer, re
     assert run.returncode == 3, run.output[-4000:]
     assert "another run (archive-1:4242:x) leads the phnompenhpost crawl" in run.output
     assert "Traceback" not in run.output
-    assert replica.requests == [] and posts(tmp_path / "out") == {}
+    assert "FAILED (another run leads the shared frontier: another run (archive-1:4242:x)" in summary_line(run)
+    assert replica.requests == [] and not (tmp_path / "out").exists()  # no lock, store or _posts/
+    out = tmp_path / "existing"
+    out.mkdir()
+    again = crawl("phnompenhpost", replica, out, "-s", f"REDIS_URL={redis_url}")
+    assert again.returncode == 3, again.output[-4000:]
+    assert [p.relative_to(out).parent.as_posix() for p in out.rglob("*") if p.is_file()] == [".crawler/runs"]
+    assert not last_stats(out)["healthy"]  # only its stats file
 
 
 def test_articles_relayed_to_a_leader_that_died_are_written_by_the_next_one(replica: ReplayServer, redis_url: str,
@@ -286,7 +293,8 @@ def test_an_unreachable_redis_fails_the_run_without_crawling(replica: ReplayServ
     run = crawl("phnompenhpost", replica, tmp_path / "out", "-s", f"REDIS_URL=redis://127.0.0.1:{free_port()}")
     assert run.returncode == 1, run.output[-3000:]
     assert "Cannot reach Redis at redis://127.0.0.1:" in run.output and "Traceback" not in run.output
-    assert replica.requests == []
+    assert "FAILED (the shared frontier is unreachable: Cannot reach Redis at redis://127.0.0.1:" in summary_line(run)
+    assert replica.requests == [] and not (tmp_path / "out").exists()
 
 
 def test_the_password_of_a_redis_url_is_never_printed(tmp_path: Path) -> None:

@@ -29,6 +29,7 @@ from crawler.exporters import (
     repair_feeds,
     write_atomic,
 )
+from crawler.extensions.summary import stats_file_name
 from crawler.items import Article
 from crawler.posts.frontmatter import split_front_matter
 from crawler.posts.render import render_content
@@ -214,9 +215,10 @@ def test_feed_lines_are_byte_for_byte_what_the_scrapy_feed_export_wrote(changes)
     assert feed_line(dict(vars(item))) == feed_line(item)  # dict items too
 
 
-def test_feed_file_name_is_the_spider_and_scrapys_time_stamp():
+def test_feed_file_name_is_the_spider_and_the_utc_time_stamp_of_the_stats_file():
     started = datetime(2024, 10, 18, 10, 58, 50, 987654, tzinfo=timezone(timedelta(hours=7)))
-    assert feed_file_name("phnompenhpost", started) == "phnompenhpost-2024-10-18T03-58-50+00-00.jsonl"
+    assert feed_file_name("phnompenhpost", started) == "phnompenhpost-20241018T035850Z.jsonl"
+    assert stats_file_name("phnompenhpost", started) == "phnompenhpost-20241018T035850Z.json"
 
 
 def test_the_run_feed_is_created_on_the_first_line_and_appends(tmp_path):
@@ -342,7 +344,7 @@ def test_a_real_run_writes_posts_and_a_feed_of_what_it_wrote(tmp_path):
     posts = sorted(p.relative_to(output).as_posix() for p in (output / "_posts").iterdir())
     assert posts == ["_posts/2024-10-18-first-story.md", "_posts/2024-10-19-second-story.md"]
     feeds = list((output / "_feeds").iterdir())
-    assert len(feeds) == 1 and re.fullmatch(r"feedcheck-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", feeds[0].name)
+    assert len(feeds) == 1 and re.fullmatch(r"feedcheck-\d{8}T\d{6}Z\.jsonl", feeds[0].name)
     lines = [json.loads(line) for line in feeds[0].read_text(encoding="utf-8").splitlines()]
     assert [(d["status"], d["file"]) for d in lines] == [("new", p) for p in posts]
     assert lines[0]["date"] == "2024-10-18T03:58:50.000Z"  # naive page time in Asia/Phnom_Penh

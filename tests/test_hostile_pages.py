@@ -32,7 +32,7 @@ from typing import Any
 import lxml.etree
 import pytest
 
-from crawler.extensions.summary import assess
+from crawler.extensions.summary import Limits, assess
 from crawler.extract import extract_article
 from crawler.extract.document import decode_html, parse_document
 from crawler.extract.nesting import HARD_DEPTH, cap_nesting
@@ -482,15 +482,17 @@ def test_lines_that_are_not_http_urls_are_refused_by_name(batch):
 
 
 @pytest.mark.e2e
-def test_each_hostile_url_is_fetched_once_and_the_run_fails_only_on_the_missing_ratio(batch):
-    """Exit status 1 because 8 of 16 article pages held no article (ARTICLES_MISSING_MAX_RATIO 20%):
-    with that check off, nothing else would fail the run — no ERROR, no traceback, a normal finish."""
+def test_each_hostile_url_is_fetched_once_and_the_run_fails_only_on_its_shares(batch):
+    """Exit status 1 because 8 of 16 article pages held no article (ARTICLES_MISSING_MAX_RATIO 20%) and
+    more than 20% of the pages could not be fetched (ARTICLES_FAILED_MAX_RATIO): with both checks off,
+    nothing else would fail the run — no ERROR, no traceback, a normal finish."""
     for path in [*NOT_ARTICLES, *TOO_LARGE, *BAD_REDIRECTS, *SAME_POST]:
         assert batch.server.hits[path] == 1, path  # no retries of what cannot succeed
     assert batch.measured.run.returncode == 1
     problems = batch.stats["problems"]
-    assert len(problems) == 1 and "without an article" in problems[0]
-    assert assess(batch.stats["stats"], 1.0) == []
+    assert len(problems) == 2 and "without an article" in problems[0]
+    assert "could not be fetched" in problems[1] and "ARTICLES_FAILED_MAX_RATIO" in problems[1]
+    assert assess(batch.stats["stats"], Limits(missing_max_ratio=1.0, failed_max_ratio=1.0)) == []
     assert "Traceback" not in batch.log and " ERROR: " not in batch.log
     stats = batch.stats["stats"]
     assert stats["urls/given"] == (len(GOOD) + len(NOT_ARTICLES) + len(TOO_LARGE) + len(LOOPS) + len(BAD_REDIRECTS)

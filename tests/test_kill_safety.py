@@ -608,7 +608,7 @@ def test_a_read_only_posts_folder_fails_the_run_loudly_and_keeps_every_post(make
     errors = [line for line in run.output.splitlines() if " ERROR: " in line]
     assert len(errors) == 1, errors
     assert re.search(rf"Cannot write post {re.escape(str(out))}/_posts/\S+\.md: Read-only file system$", errors[0])
-    assert "finish reason 'output_error'" in run.output
+    assert "FAILED (stopped at a failed write: Cannot write post " in run.output
     after = {file: (out / file).read_bytes() for file in assert_agrees(out)}
     assert after == before
 

@@ -265,6 +265,7 @@ def test_fallback_description_of_an_empty_body():
 class FakeEngine:
     def __init__(self) -> None:
         self.reasons: list[str] = []
+        self.running = True
 
     async def close_spider_async(self, *, reason: str = "cancelled") -> None:
         self.reasons.append(reason)
@@ -465,7 +466,9 @@ def test_a_read_only_output_folder_fails_the_run_loudly(tmp_path, caplog, monkey
             assert run.crawler.engine.reasons == ["output_error"]
             assert (run.output / SEED_FILE).read_bytes() == before
             assert run.posts() == [SEED_FILE]
+            post = run.output / SEED_FILE
             assert stats(run.crawler) == {"articles/new": 1, "posts/write_errors": 1}
+            assert run.crawler.stats.get_value("run/error") == f"Cannot write post {post}: Read-only file system"
             with StateStore.open(state_path(run.output)) as store:
                 assert store.get(URL).content_hash == first.content_hash
                 assert not store.known(url)
@@ -545,7 +548,7 @@ def test_the_run_feed_lists_what_was_written_as_it_is_written(tmp_path):
     with Run(tmp_path) as run:
         first = run(raw())
         [feed] = feeds.glob("*.jsonl")
-        assert re.fullmatch(r"default-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\+00-00\.jsonl", feed.name)
+        assert re.fullmatch(r"default-\d{8}T\d{6}Z\.jsonl", feed.name)
         assert feed_entries(feeds) == [json.loads(feed_line(first))]  # on disk before the run ends
         run(raw())  # unchanged: not listed
         updated = run(raw(body="The ASEAN member states, corrected."))

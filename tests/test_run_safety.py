@@ -16,6 +16,7 @@ from crawler.extensions.summary import assess, summary_line
 from crawler.profiles import SITES_DIR
 from tests.conftest import ORIGIN, ROOT, run_scrapy
 from tests.crawl_helpers import DEAD_PATH, crawl, crawl_args, last_stats, start_crawl, wait_for
+from tests.crawl_helpers import summary_line as summary_of
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +65,14 @@ def test_a_second_run_is_refused_and_touches_nothing(replica, tmp_path):
         holder.release()
     assert run.returncode == 3
     assert_one_clean_error(run, "another crawl", "spider phnompenhpost", str(out))
-    assert tree(out) == before
+    line = summary_of(run)
+    assert "Run summary [phnompenhpost]: FAILED (refused at start: another crawl (pid " in line
+    after = tree(out)
+    [stats_file] = set(after) - set(before)  # the refused run's stats file, and nothing else
+    assert stats_file.startswith(".crawler/runs/phnompenhpost-") and stats_file in line
+    assert {name: after[name] for name in before} == before
+    stats = json.loads(after[stats_file])
+    assert not stats["healthy"] and stats["stats"]["finish_reason"] == "refused"
     assert replica.requests == []
 
 

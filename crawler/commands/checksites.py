@@ -47,17 +47,23 @@ def assess_site(stats: Mapping[str, Any]) -> list[str]:
     if not stat_count(stats, "discovery/article_urls"):
         problems.append("discovery found no article URL (the discovery sources, or articles.allow?)")
         return problems
-    fetched = stat_count(stats, "discovery/fetch/check")
+    pages = checked_pages(stats)
     articles = stat_count(stats, "check/articles")
     dead = stat_count(stats, "pages/dead")
-    if articles < fetched - dead:
-        problems.append(f"{fetched - dead - articles} of {fetched - dead} article pages gave no article "
+    if articles < pages - dead:
+        problems.append(f"{pages - dead - articles} of {pages - dead} article pages gave no article "
                         "(body.selector, or the page layout?)")
     for name in REQUIRED_FIELDS:
         have = stat_count(stats, f"check/fields/{name}")
         if have < articles:
             problems.append(f"{name} missing on {articles - have} of {articles}")
     return problems
+
+
+def checked_pages(stats: Mapping[str, Any]) -> int:
+    """The article pages a check fetched: the newest N URLs, less those that redirect to another of them
+    (an old URL and its new one are one article)."""
+    return stat_count(stats, "discovery/fetch/check") - stat_count(stats, "check/redirects_to_checked")
 
 
 def _count(n: int, noun: str) -> str:
@@ -74,7 +80,7 @@ def report_line(site: str, stats: Mapping[str, Any], problems: list[str]) -> str
     if articles:
         fields = ", ".join(f"{name} {stat_count(stats, f'check/fields/{name}')}/{articles}" for name in CHECKED_FIELDS)
         average = stat_count(stats, "check/body_chars") // articles
-        parts.append(f"{articles} of {stat_count(stats, 'discovery/fetch/check')} articles checked: {fields} "
+        parts.append(f"{articles} of {checked_pages(stats)} articles checked: {fields} "
                      f"(body {average:,} characters on average)")
     status = "OK" if not problems else "FAILED (" + "; ".join(problems) + ")"
     return f"{site}: {status} - " + "; ".join(parts)
@@ -112,6 +118,8 @@ class Command(ScrapyCommand):
             "RUN_LOCK_ENABLED": False,  # the folder is the check's own; the sites are checked side by side
             "REDIS_URL": "",  # a check never joins a shared frontier
             "PROGRESS_INTERVAL": 0,
+            # The report line per site replaces the crawl's summary line and stats file.
+            "EXTENSIONS": {**self.settings.getdict("EXTENSIONS"), "crawler.extensions.summary.RunSummary": None},
         }
         for name, value in overrides.items():
             self.settings.set(name, value, priority="cmdline")

@@ -1,9 +1,17 @@
-"""`scrapy crawl`: Scrapy's command, plus an exit status cron can trust and one-line start-up errors."""
+"""`scrapy crawl`: Scrapy's command, plus an exit status cron can trust and one-line start-up errors.
+
+Settings are checked before anything is created (`crawler.config.check_settings`); a run refused at
+start (bad setting, argument or profile, unknown spider, the output folder locked, another leader of
+the shared frontier, Redis unreachable) logs one ERROR line naming why and still ends with the
+summary line every run ends with (and a stats file when OUTPUT_DIR exists). The exit status comes
+from the same verdict as the summary line (`crawler.extensions.summary.assess`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -12,9 +20,10 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from crawler.distributed import BUSY_REASON, FrontierUsageError
+from crawler.config import SettingError, check_settings, usable_log_settings
+from crawler.distributed import BUSY_REASON, UNREACHABLE_REASON, FrontierBusy, FrontierUnreachable, FrontierUsageError
 from crawler.extensions.lock import RunLocked
-from crawler.extensions.summary import DEFAULT_MISSING_MAX_RATIO, assess
+from crawler.extensions.summary import REFUSED, Limits, RunSummary, assess, finish, refused_stats
 from crawler.profiles import ProfileError
 from crawler.spiders.base import SpiderArgumentError
 
@@ -26,9 +35,37 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+def refusal(error: BaseException) -> tuple[int, str, str]:
+    """Exit status, finish reason and one-line message for an error that kept a crawl from starting."""
+    if isinstance(error, RunLocked):
+        return EXIT_LOCKED, REFUSED, str(error)
+    if isinstance(error, FrontierBusy):
+        return EXIT_LOCKED, BUSY_REASON, str(error)
+    if isinstance(error, FrontierUnreachable):
+        return EXIT_FAILED, UNREACHABLE_REASON, str(error)
+    if isinstance(error, SpiderArgumentError):
+        return EXIT_USAGE, REFUSED, f"Bad argument: {error}"
+    if isinstance(error, ProfileError):
+        return EXIT_USAGE, REFUSED, f"Bad site profile: {error}"
+    if isinstance(error, SettingError | FrontierUsageError):
+        return EXIT_USAGE, REFUSED, f"Bad setting: {error}"
+    return EXIT_FAILED, REFUSED, f"The crawl could not start: {error}"
+
+
 class Command(ScrapyCrawlCommand):
+    setting_error: SettingError | None = None
+
     def short_desc(self) -> str:
         return "Run a spider; exit status 0 only for a healthy run (see crawler/commands/__init__.py)"
+
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        try:
+            check_settings(self.settings)
+        except SettingError as exc:
+            self.setting_error = exc  # reported by run(), once logging is set up
+            usable_log_settings(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) < 1:
@@ -37,41 +74,57 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("running 'scrapy crawl' with more than one spider is not supported")
         assert self.crawler_process is not None
         name = args[0]
+        if self.setting_error is not None:
+            self.exitcode = self._refuse(name, self.setting_error)
+            return
         try:
             crawler = self._create_crawler(name)
         except ProfileError as exc:
-            logger.error("Bad site profile: %s", exc)
-            self.exitcode = EXIT_USAGE
+            self.exitcode = self._refuse(name, exc)
             return
         except KeyError:
             known = ", ".join(self.crawler_process.spider_loader.list())
-            logger.error("Unknown spider %r (known: %s)", name, known)
-            self.exitcode = EXIT_USAGE
+            self.exitcode = self._refuse(name, SpiderArgumentError(f"unknown spider {name!r} (known: {known})"),
+                                         message=f"Unknown spider {name!r} (known: {known})")
             return
         outcome: dict[str, BaseException] = {}
         _capture_error(self.crawler_process.crawl(crawler, **opts.spargs), outcome)
         self.crawler_process.start()
-        self.exitcode = self._exit_status(crawler, outcome.get("error"))
+        self.exitcode = self._exit_status(name, crawler, outcome.get("error"))
 
-    def _exit_status(self, crawler: Crawler, error: BaseException | None) -> int:
-        if isinstance(error, RunLocked):
-            logger.error("%s", error)
-            return EXIT_LOCKED
-        if isinstance(error, SpiderArgumentError | ProfileError):
-            logger.error("Bad argument: %s", error)
-            return EXIT_USAGE
-        if isinstance(error, FrontierUsageError):
-            logger.error("Bad setting: %s", error)
-            return EXIT_USAGE
+    def _refuse(self, name: str, error: BaseException, message: str | None = None) -> int:
+        """Report a run that did not start: one ERROR line, the summary line, a stats file if OUTPUT_DIR exists."""
+        assert self.settings is not None
+        status, reason, text = refusal(error)
+        text = message or text
+        if status == EXIT_FAILED and reason == REFUSED:
+            logger.error("%s", text, exc_info=error)  # unexpected: keep the traceback for a bug report
+        else:
+            logger.error("%s", text)
+        finish(self.settings, name, datetime.now(UTC), refused_stats(reason, text), create=False)
+        return status
+
+    def _exit_status(self, name: str, crawler: Crawler, error: BaseException | None) -> int:
+        summary = _summary(crawler)
+        if error is not None and (summary is None or not summary.done):
+            return self._refuse(name, error)
         if error is not None:
-            logger.error("The crawl could not start: %s", error, exc_info=error)
-            return EXIT_FAILED
-        if self.crawler_process is not None and self.crawler_process.bootstrap_failed:
-            return EXIT_FAILED
+            return refusal(error)[0]
+        if summary is None or summary.problems is None:
+            problems = assess(crawler.stats.get_stats(), Limits.from_settings(crawler.settings))
+        else:
+            problems = summary.problems
         if crawler.stats.get_value("finish_reason") == BUSY_REASON:
             return EXIT_LOCKED  # another run leads the shared frontier (logged by the frontier)
-        ratio = crawler.settings.getfloat("ARTICLES_MISSING_MAX_RATIO", DEFAULT_MISSING_MAX_RATIO)
-        return EXIT_FAILED if assess(crawler.stats.get_stats(), ratio) else EXIT_OK
+        return EXIT_FAILED if problems else EXIT_OK
+
+
+def _summary(crawler: Crawler) -> RunSummary | None:
+    """The run's RunSummary extension (None when the extensions were never built or it is disabled)."""
+    try:
+        return crawler.get_extension(RunSummary)
+    except RuntimeError:
+        return None
 
 
 def _capture_error(result: Any, outcome: dict[str, BaseException]) -> None:

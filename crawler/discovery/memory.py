@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from crawler.state import is_damaged
+
 logger = logging.getLogger(__name__)
 
 MEMORY_FILE = "urls.sqlite"
@@ -44,12 +46,15 @@ class UrlMemory:
 
     @classmethod
     def open(cls, path: str | Path) -> UrlMemory:
-        """Open or create the memory file. A damaged file is replaced (it is only a cache)."""
+        """Open or create the memory file. A damaged file is replaced (it is only a cache); a full or
+        read-only disk raises (sqlite3.OperationalError) and leaves the file alone."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             return cls(cls._connect(path), path)
         except sqlite3.DatabaseError as exc:
+            if not is_damaged(exc):
+                raise
             logger.warning("%s is damaged (%s); starting a new one", path, exc)
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(str(path) + suffix).unlink(missing_ok=True)

@@ -48,6 +48,10 @@ class FrontierBusy(RuntimeError):
     """Another run already leads the frontier of this spider."""
 
 
+class FrontierUnreachable(RuntimeError):
+    """The Redis server of REDIS_URL does not answer."""
+
+
 def key(spider_name: str, name: str) -> str:
     """The Redis key `name` of a spider's frontier (`news-to-jekyll:phnompenhpost:relay`)."""
     return f"{KEY_PREFIX}:{spider_name}:{name}"

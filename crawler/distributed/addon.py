@@ -2,7 +2,9 @@
 
 With REDIS_URL unset it changes nothing. With it set, the scheduler becomes the shared frontier
 (crawler.distributed.frontier.Frontier); a worker (FRONTIER_WORKER=1) also swaps the item
-pipelines for the relay, so it never writes posts, the store or a run feed of its own.
+pipelines for the relay, so it never writes posts, the store or a run feed of its own. Before any of
+that, Redis must answer and, for a leader, no other run may lead the spider (`preflight`): a run
+refused there has created nothing (no lock, store or posts folder).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from crawler.distributed import FrontierUsageError, enabled, is_worker
-from crawler.distributed.connection import connect
+from crawler.distributed.connection import connect, preflight
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -53,6 +55,7 @@ class SharedFrontier:
         connect(settings)  # a URL redis cannot read is refused here (no connection is made yet)
         for name in ("FRONTIER_WAIT", "FRONTIER_HEARTBEAT"):
             positive(settings, name)
+        preflight(settings, str(self.crawler.spidercls.name), leader=not is_worker(settings))
         settings.set("SCHEDULER", SCHEDULER, priority="addon")
         if is_worker(settings):
             # Replaced at the priority they were set with: a worker must never write posts.

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import redis
 from scrapy_redis.connection import get_redis_from_settings
 
-from crawler.distributed import FrontierUsageError
+from crawler.distributed import FrontierBusy, FrontierUnreachable, FrontierUsageError, key
 
 
 def safe_url(url: str) -> str:
@@ -30,3 +30,21 @@ def connect(settings: Any) -> redis.Redis:
     except ValueError as exc:
         raise FrontierUsageError(f"REDIS_URL {safe_url(url)!r} is not a Redis URL ({exc})") from None
     return server
+
+
+def preflight(settings: Any, spider_name: str, *, leader: bool) -> None:
+    """Before the run creates anything: Redis answers (FrontierUnreachable), and for a leader no other
+    run leads this spider (FrontierBusy), so a refused run leaves no lock, store or posts behind. The
+    claim itself is taken when the spider opens (another leader may still win the race there)."""
+    url = safe_url(str(settings.get("REDIS_URL") or "").strip())
+    server = connect(settings)
+    try:
+        server.ping()
+        holder = server.get(key(spider_name, "leader")) if leader else None
+    except redis.RedisError as exc:
+        raise FrontierUnreachable(f"Cannot reach Redis at {url}: {exc}") from None
+    finally:
+        server.close()
+    if holder is not None:
+        name = holder.decode("utf-8", "replace") if isinstance(holder, bytes) else str(holder)
+        raise FrontierBusy(f"another run ({name}) leads the {spider_name} crawl at {url}; not starting")

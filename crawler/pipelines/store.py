@@ -15,32 +15,32 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.exceptions import CloseSpider, DropItem
 
+from crawler.config import optional_fields
 from crawler.exporters import FEED_DIR, JekyllPostExporter, RunFeed, as_article, feed_file_name, repair_feeds
+from crawler.output_errors import CLOSE_REASON, ERROR_STAT, OutputError, cause, stop_on_output_error
 from crawler.posts.code import make_code
 from crawler.posts.filename import post_filename, with_suffix
-from crawler.posts.frontmatter import OPTIONAL_FIELDS, parse_front_matter
+from crawler.posts.frontmatter import parse_front_matter
 from crawler.posts.render import content_hash
 from crawler.profiles import configured_profiles
 from crawler.state import Record, StateError, StateStore, open_state
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-    from twisted.python.failure import Failure
 
     from crawler.items import Article
     from crawler.profiles import SiteProfile
 
 logger = logging.getLogger(__name__)
 
-CLOSE_REASON = "output_error"
 DEFAULT_CODE_PREFIX = "ART"
 _MAX_SALT = 1000
 _MAX_SUFFIX = 1000
@@ -55,14 +55,7 @@ class StorePipeline:
         self.profiles = profiles
         settings = crawler.settings
         self.output_dir = Path(settings.get("OUTPUT_DIR") or "output")
-        optional = tuple(settings.getlist("POST_OPTIONAL_FIELDS", ["author"]))
-        unknown = sorted(set(optional) - set(OPTIONAL_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"setting POST_OPTIONAL_FIELDS: unknown field(s) {', '.join(unknown)} "
-                f"(allowed: {', '.join(OPTIONAL_FIELDS)})"
-            )
-        self.exporter = JekyllPostExporter(self.output_dir, optional_fields=optional)
+        self.exporter = JekyllPostExporter(self.output_dir, optional_fields=optional_fields(settings))
         self.feed_dir: Path | None = None
         """Where the run feeds go (POST_FEED_DIR, default OUTPUT_DIR/_feeds); None when POST_FEED_ENABLED is off."""
         if settings.getbool("POST_FEED_ENABLED", True):
@@ -86,9 +79,11 @@ class StorePipeline:
         try:
             self.exporter.start_exporting()
             self._store = open_state(self.output_dir)
-        except (OSError, StateError) as exc:
-            logger.error("Cannot use the output folder %s: %s", self.output_dir, exc)
-            raise
+        except (*OutputError, StateError) as exc:
+            message = f"Cannot use the output folder {self.output_dir}: {cause(exc)}"
+            logger.error("%s", message)
+            self.crawler.stats.set_value(ERROR_STAT, message)
+            raise CloseSpider(CLOSE_REASON) from None
         if self.feed_dir is not None:
             repair_feeds(self.feed_dir)
             name = feed_file_name(str(self.crawler.spidercls.name), datetime.now(UTC))
@@ -109,6 +104,12 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         if self.failed:
             raise DropItem(f"{CLOSE_REASON}: not written after an earlier write error", log_level="DEBUG")
+        try:
+            return self._process(item)
+        except (sqlite3.Error, StateError) as exc:  # the store refused a write (database or disk is full)
+            self._fail(self.store.path, "state store", exc)
+
+    def _process(self, item: Any) -> Any:
         article = as_article(item)
         url = article.origin_url or article.url
         record = self.store.get(url)
@@ -210,10 +211,11 @@ class StorePipeline:
                 try:
                     self.exporter.write_post(article.file, text)
                 except OSError:
-                    if record is None:
-                        store.forget(url)
-                    elif record.content_hash is not None:
-                        store.set_content_hash(url, record.content_hash)  # the old post is still in place
+                    with contextlib.suppress(sqlite3.Error):  # on a full disk the store may refuse this too
+                        if record is None:
+                            store.forget(url)
+                        elif record.content_hash is not None:
+                            store.set_content_hash(url, record.content_hash)  # the old post is still in place
                     raise
         except OSError as exc:
             self._fail(self.output_dir / article.file, "post", exc)
@@ -227,19 +229,11 @@ class StorePipeline:
             date=article.date, date_estimated=article.date_estimated, lastmod=article.lastmod,
         )
 
-    def _fail(self, path: Path, what: str, exc: OSError) -> NoReturn:
-        logger.error("Cannot write %s %s: %s", what, path, exc.strerror or exc)
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("posts/write_errors")
-        if not self.failed:
-            self.failed = True
-            closing = deferred_from_coro(self.crawler.engine.close_spider_async(reason=CLOSE_REASON))
-            closing.addErrback(self._log_close_failure)
-        raise DropItem(f"{CLOSE_REASON}: {path}: {exc}", log_level="DEBUG") from exc
-
-    @staticmethod
-    def _log_close_failure(failure: Failure) -> None:
-        logger.error("Closing the spider after a write error failed: %s", failure.getErrorMessage())
+    def _fail(self, path: Path, what: str, exc: BaseException) -> NoReturn:
+        """Stop the run at this failed write (one ERROR naming the file and the cause) and drop the item."""
+        self.failed = True
+        stop_on_output_error(self.crawler, path, what, exc)
+        raise DropItem(f"{CLOSE_REASON}: {path}: {cause(exc)}", log_level="DEBUG") from exc
 
 
 def _parse_date(value: str | None) -> datetime | None:

@@ -11,6 +11,7 @@ mirror (`base_url`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from crawler.distributed import is_worker
 from crawler.distributed.relay import RelayMemory
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
+from crawler.output_errors import OutputError, stop_on_output_error
 from crawler.profiles import SiteProfile
 
 if TYPE_CHECKING:
@@ -145,6 +147,14 @@ class NewsSpider(Spider):
     def close_stores(self) -> None:
         """Hook for subclasses holding other stores."""
 
+    @contextlib.contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Around writes to the URL memory: a write the disk refuses stops the run with one ERROR."""
+        try:
+            yield
+        except OutputError as exc:
+            stop_on_output_error(self.crawler, memory_path(self.output_dir), "URL memory", exc)
+
     def count(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(key, n)
 
@@ -172,7 +182,10 @@ class NewsSpider(Spider):
     # ------------------------------------------------------------------ article pages
 
     def article_request(self, key: str, meta: dict[str, Any], *, fetch_url: str | None = None) -> Request:
-        """A request for the article page `key` (a canonical site URL); `meta` travels with it."""
+        """A request for the article page `key` (a canonical site URL); `meta` travels with it. Each page
+        asked for (not each redirect followed) counts in `articles/requested`, what a run's health is measured by."""
+        if not meta.get("redirected_from"):
+            self.count("articles/requested")
         meta = {**meta, "key": key, "dont_redirect": True, "handle_httpstatus_list": list(REDIRECT_STATUSES)}
         return Request(
             fetch_url or self.fetch_url_of(key, meta),
@@ -213,12 +226,14 @@ class NewsSpider(Spider):
         meta = {key: response.meta[key] for key in CARRIED_META if key in response.meta}
         location = response.headers.get(b"Location")
         hops = int(meta.get("redirect_hops", 0)) + 1
-        if not location or hops > self.settings.getint("REDIRECT_MAX_TIMES", 10):
+        target = location.decode("latin-1").strip() if location else ""
+        if not target or hops > self.settings.getint("REDIRECT_MAX_TIMES", 10):
             self.count("pages/failed")
             self.count("pages/failed/redirect")
-            self.logger.warning("Cannot follow the redirect of %s (Location %r, hop %d)", response.url, location, hops)
+            self.logger.warning("Cannot follow the redirect of %s (Location %s, hop %d)", response.url,
+                                repr(target) if target else "missing", hops)
             return
-        target_fetch = response.urljoin(location.decode("latin-1").strip())
+        target_fetch = response.urljoin(target)
         if urlsplit(target_fetch).scheme not in ("http", "https"):
             # Scrapy would fetch file:, data:, ftp: and s3: URLs: a server must not make us read local files.
             self.count("pages/failed")
@@ -236,8 +251,10 @@ class NewsSpider(Spider):
             self.logger.warning("Redirect loop at %s: %s", response.url, " -> ".join([*chain, target_origin]))
             return
         self.count("pages/redirected")
-        if self.memory.add_alias(source_key, target_key):
-            self.logger.info("Remembered %s as an alias of %s (HTTP %d)", source_key, target_key, response.status)
+        with self.remembering():
+            if self.memory.add_alias(source_key, target_key):
+                self.logger.info("Remembered %s as an alias of %s (HTTP %d)", source_key, target_key,
+                                 response.status)
         if not self.should_follow(target_key, meta):
             return
         meta["redirect_hops"] = hops
@@ -253,8 +270,10 @@ class NewsSpider(Spider):
             status = error.response.status
             if status in DEAD_STATUSES:
                 self.count("pages/dead")
-                self.memory.mark_dead(key, status)
-                self.logger.info("Dead link %s (HTTP %d)", request.url, status)
+                with self.remembering():
+                    self.memory.mark_dead(key, status)
+                mirror = f", fetched from {request.url}" if request.url != key else ""
+                self.logger.info("Dead link %s (HTTP %d%s)", key, status, mirror)
                 return
             self.count("pages/failed")
             self.count(f"pages/failed/{status}")
@@ -281,11 +300,12 @@ class NewsSpider(Spider):
             return
         variants = {response.meta.get("key"), self.key_of(self.origin_url_of(response.url, response.meta))}
         variants.update(response.meta.get("redirected_from") or ())
-        for variant in variants:
-            if variant and variant != item.origin_url:
-                self.memory.add_alias(variant, item.origin_url)
-                self.memory.mark_alive(variant)
-        self.memory.mark_alive(item.origin_url)
+        with self.remembering():
+            for variant in variants:
+                if variant and variant != item.origin_url:
+                    self.memory.add_alias(variant, item.origin_url)
+                    self.memory.mark_alive(variant)
+            self.memory.mark_alive(item.origin_url)
 
     async def start(self) -> AsyncIterator[Any]:  # pragma: no cover - subclasses implement
         return

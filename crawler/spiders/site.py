@@ -118,6 +118,8 @@ class SiteSpider(NewsSpider):
         if self.base_url:
             self.allowed_domains.append(urlsplit(self.base_url).hostname or "")
         self._candidates: dict[str, datetime | None] = {}
+        self._checking: set[str] = set()
+        """The articles a check (`-a check=N`) fetches."""
         self._store: StateStore | None = None
         self._discovery_done = False
         self._refused_logged = 0
@@ -197,6 +199,10 @@ class SiteSpider(NewsSpider):
         return "changed" if is_stale(lastmod, record) else None
 
     def should_follow(self, key: str, meta: Mapping[str, Any]) -> bool:
+        if key in self._checking:
+            # A check fetches that article anyway: the redirect is one more URL of it, not a page without one.
+            self.count("check/redirects_to_checked")
+            return False
         reason = self.fetch_reason(key, meta.get("lastmod"))
         if reason is None:
             self.count("discovery/skipped_known")
@@ -227,6 +233,7 @@ class SiteSpider(NewsSpider):
         ]
         for request in requests:
             if request is not None:
+                self.count("discovery/sources")
                 yield request
 
     def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request | None:
@@ -402,6 +409,8 @@ class SiteSpider(NewsSpider):
                 self.count(f"discovery/skipped_{label}")
                 continue
             self.count(f"discovery/fetch/{reason}")
+            if reason == "check":
+                self._checking.add(key)
             self.crawler.engine.crawl(self.article_request(key, {"lastmod": lastmod}))
             scheduled += 1
         self.logger.info(
