@@ -250,10 +250,28 @@ def test_a_404_is_counted_and_does_not_fail_the_run(replica, tmp_path):
         ({"finish_reason": "finished", "articles/missing": 1, "item_scraped_count": 9}, True),  # 10%
         ({"finish_reason": "finished", "articles/missing": 3, "item_scraped_count": 9}, False),  # 25%
         ({"finish_reason": "finished", "articles/missing": 1}, False),  # 100%
+        # candidates that are listings (pages/not_article) are not judged while other pages held articles
+        ({"finish_reason": "finished", "articles/missing": 13, "pages/not_article": 13, "item_scraped_count": 12},
+         True),
+        ({"finish_reason": "finished", "articles/missing": 14, "pages/not_article": 12, "item_scraped_count": 4},
+         False),
+        ({"finish_reason": "finished", "articles/missing": 5, "pages/not_article": 5}, False),  # no article at all
+        # a site crawl that discovered nothing, or whose articles.allow refused every URL, cannot be healthy
+        ({"finish_reason": "finished", "discovery/sources": 2, "discovery/candidates": 3}, True),
+        ({"finish_reason": "finished", "discovery/sources": 2}, False),
+        ({"finish_reason": "finished", "discovery/sources": 2, "discovery/rejected_allow": 40}, False),
+        ({"finish_reason": "finished", "discovery/sources": 1, "discovery/sitemaps_skipped_since": 1}, True),
     ],
 )
 def test_assess(stats, healthy):
     assert (assess(stats, 0.2) == []) is healthy
+
+
+def test_a_discovery_that_finds_nothing_says_why():
+    rejected = {"finish_reason": "finished", "discovery/sources": 3, "discovery/rejected_allow": 25}
+    assert assess(rejected) == ["articles.allow/deny rejected all 25 URL(s) of the site that discovery saw"]
+    assert assess({"finish_reason": "finished", "discovery/sources": 3}) == [
+        "discovery found no candidate article URL (check the profile's discovery sources and domains)"]
 
 
 def test_summary_line_reads_the_stats():
@@ -265,3 +283,18 @@ def test_summary_line_reads_the_stats():
     assert "empty_body 1" in line and "no_title 2" in line and "1 dead" in line and "40 requests" in line
     assert "12.3s" in line and "2 URL lines refused" in line
     assert "FAILED (finish reason 'shutdown')" in summary_line("x", {}, ["finish reason 'shutdown'"])
+
+
+@pytest.mark.e2e
+def test_a_profile_whose_allow_matches_nothing_fails_with_its_reason(replica, tmp_path):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    profile = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
+    changed = profile.replace("    - ^/(national|politics|", "    - ^/no-such-section/(national|politics|")
+    assert changed != profile
+    (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
+    out = tmp_path / "out"
+    run = crawl("phnompenhpost", replica, out, "-s", f"SITES_DIR={sites}")
+    assert run.returncode == 1, run.output[-3000:]
+    assert "FAILED (articles.allow/deny rejected all " in run.output
+    assert not last_stats(out)["healthy"]

@@ -46,10 +46,31 @@ def finish_problem(stats: Mapping[str, Any]) -> str | None:
 
 
 def missing_ratio(stats: Mapping[str, Any]) -> float:
-    """Share of fetched article pages (200, text) that held no article."""
+    """Share of fetched article pages (200, text) that held no article.
+
+    Candidates that are no article at all (`pages/not_article`: a section page or a soft 404 that the
+    discovery rules let through; the site spider remembers them) do not count while some page held an
+    article: only pages that look like articles are judged. When none did, every page counts.
+    """
     missing = stat_count(stats, "articles/missing")
-    pages = missing + stat_count(stats, "item_scraped_count") + stat_count(stats, "item_dropped_count")
+    found = stat_count(stats, "item_scraped_count") + stat_count(stats, "item_dropped_count")
+    if found:
+        missing -= min(missing, stat_count(stats, "pages/not_article"))
+    pages = missing + found
     return missing / pages if pages else 0.0
+
+
+def discovery_problem(stats: Mapping[str, Any]) -> str | None:
+    """A site crawl whose discovery found no candidate article URL can never write anything (None: it found
+    some, or the run had no discovery, or `-a since=` skipped every sitemap)."""
+    if not stat_count(stats, "discovery/sources") or stat_count(stats, "discovery/candidates"):
+        return None
+    if stat_count(stats, "discovery/sitemaps_skipped_since"):
+        return None
+    rejected = stat_count(stats, "discovery/rejected_allow")
+    if rejected:
+        return f"articles.allow/deny rejected all {rejected} URL(s) of the site that discovery saw"
+    return "discovery found no candidate article URL (check the profile's discovery sources and domains)"
 
 
 def assess(stats: Mapping[str, Any], missing_max_ratio: float = DEFAULT_MISSING_MAX_RATIO) -> list[str]:
@@ -58,6 +79,8 @@ def assess(stats: Mapping[str, Any], missing_max_ratio: float = DEFAULT_MISSING_
     errors = stat_count(stats, "log_count/ERROR")
     if errors:
         problems.append(f"{errors} error(s) logged")
+    if problem := discovery_problem(stats):
+        problems.append(problem)
     missing = stat_count(stats, "articles/missing")
     if missing and missing_ratio(stats) > missing_max_ratio:
         problems.append(

@@ -205,9 +205,13 @@ class NewsSpider(Spider):
             self.count("articles/missing")
             self.count(f"articles/missing/{article.page_type}")
             self.logger.warning("No article found on %s (%s)", response.url, article.page_type)
+            self.page_without_article(meta.get("key") or self.key_of(origin), article.page_type)
             return
         article.lastmod = meta.get("lastmod")
         yield article
+
+    def page_without_article(self, key: str, page_type: str) -> None:
+        """Hook: a fetched page held no article (`page_type` says what it was instead)."""
 
     def _follow_redirect(self, response: Response) -> Iterator[Request]:
         meta = {key: response.meta[key] for key in CARRIED_META if key in response.meta}

@@ -27,7 +27,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.links import http_url, parse_datetime
 from crawler.discovery.listings import parse_listing
-from crawler.discovery.sitemaps import parse_sitemap
+from crawler.discovery.memory import NOT_ARTICLE
+from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.distributed import LOCAL
 from crawler.extract.urls import to_mirror, to_origin
 from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url
@@ -47,6 +48,10 @@ CHECK_LISTING_PAGES = 2
 """A check (`-a check=N`) follows each listing's pagination once: enough to see that it works."""
 _REFUSED_WARNINGS = 10
 """Warnings per run about discovered URLs that are not http(s); the rest go to DEBUG (all are counted)."""
+NOT_ARTICLE_PAGES = ("listing", "error_page", "not_html")
+"""Page types of a candidate that is no article at all (a section page, a soft 404, a PDF), as opposed to an
+article page extraction failed on. They are remembered like dead links so the next run does not fetch them
+again, and the run's health judges only the pages that look like articles."""
 
 
 def parse_since(value: str | None, profile: SiteProfile) -> datetime | None:
@@ -212,7 +217,7 @@ class SiteSpider(NewsSpider):
         if isinstance(state, dict):
             self._candidates = state.setdefault("candidates", {})
         discovery = self.site.discovery
-        if not (discovery.sitemaps or discovery.feeds or discovery.listings):
+        if not (discovery.sitemaps or discovery.robots_sitemaps or discovery.feeds or discovery.listings):
             self.logger.error("Profile %s lists no sitemaps, feeds or listings to discover from", self.site.source)
             return
         self.logger.info(
@@ -221,12 +226,14 @@ class SiteSpider(NewsSpider):
             " (full backfill)" if self.full else (f" since {self.since:%Y-%m-%d}" if self.since else ""),
         )
         requests = [
+            *([self._discovery_request("/robots.txt", self.parse_robots)] if discovery.robots_sitemaps else []),
             *(self._sitemap_request(path) for path in discovery.sitemaps),
             *(self._discovery_request(path, self.parse_feed) for path in discovery.feeds),
             *(self._discovery_request(path, self.parse_listing, page=1) for path in discovery.listings),
         ]
         for request in requests:
             if request is not None:
+                self.count("discovery/sources")  # the health check knows discovery ran (crawler.extensions.summary)
                 yield request
 
     def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request | None:
@@ -266,6 +273,18 @@ class SiteSpider(NewsSpider):
     @property
     def sitemap_max_bytes(self) -> int:
         return self.settings.getint("SITEMAP_MAX_BYTES", 50 * 1024 * 1024)
+
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """`discovery.sitemaps: auto`: the sitemaps robots.txt names in its `Sitemap:` lines."""
+        urls = robots_sitemaps(getattr(response, "text", ""), self.origin_url_of(response.url, response.meta))
+        if not urls:
+            self.count("discovery/failed")
+            self.logger.error("%s names no sitemap (Sitemap: lines), and the profile says `sitemaps: auto`",
+                              response.url)
+        for url in urls:
+            request = self._sitemap_request(self.origin_url_of(url, {}))
+            if request is not None:
+                yield request
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         sitemap = parse_sitemap(response.body, max_bytes=self.sitemap_max_bytes)
@@ -335,12 +354,16 @@ class SiteSpider(NewsSpider):
             return
         if not self.site.is_article_url(key):
             self.count("discovery/not_article")
+            if self.site.owns(key):
+                self.count("discovery/rejected_allow")  # on the site, refused by articles.allow/deny
             return
         self.count(f"discovery/links/{source}")
         if key in self._candidates:
             known = self._candidates[key]
             if lastmod is None or (known is not None and known >= lastmod):
                 return
+        else:
+            self.count("discovery/candidates")
         self._candidates[key] = lastmod
 
     def discovery_failed(self, failure: Failure) -> None:
@@ -357,6 +380,13 @@ class SiteSpider(NewsSpider):
             self.logger.error("Discovery source %s failed: %s", request.url, failure.getErrorMessage())
 
     # ------------------------------------------------------------------ phase 2: articles
+
+    def page_without_article(self, key: str, page_type: str) -> None:
+        """A candidate that is no article at all is remembered like a dead link: not fetched again until a
+        sitemap or feed dates it later than now."""
+        if page_type in NOT_ARTICLE_PAGES:
+            self.count("pages/not_article")
+            self.memory.mark_dead(key, NOT_ARTICLE)
 
     def _add_unfinished(self) -> None:
         """Articles of this site whose last write was cut short (killed run, disk error) are fetched
