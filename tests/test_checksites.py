@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 
 from crawler.commands.checksites import assess_site
+from crawler.profiles import SITES_DIR, load_profiles
 from tests.conftest import ROOT, run_scrapy
 from tests.crawl_helpers import article_paths, requested_articles
 from tests.replay_server import ReplayServer
+from tests.replicas import Replica, replicas
 
 pytestmark = pytest.mark.e2e
 
 LINE_RE = re.compile(r"^phnompenhpost: (OK|FAILED.*?) - (\d+) article URLs? from .*$", re.M)
+PPP = "phnompenhpost"
+"""The tests below that change the Phnom Penh Post replica check that site only (its replica serves no other)."""
 
 
 def checksites(server: ReplayServer, tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -23,9 +27,21 @@ def checksites(server: ReplayServer, tmp_path: Path, *args: str) -> tuple[int, s
     return run.returncode, run.output
 
 
+@pytest.mark.parametrize("site", replicas(), ids=str)
+def test_every_site_checks_ok_against_its_replica(site: Replica, tmp_path: Path) -> None:
+    with ReplayServer(site.folder) as server:
+        status, output = checksites(server, tmp_path, site.name, "--articles", "2")
+    assert status == 0, output[-3000:]
+    line = re.search(rf"^{site.name}: (OK|FAILED.*?) - (\d+) article URLs? from .*$", output, re.M)
+    assert line and line.group(1) == "OK", output[-3000:]
+    assert int(line.group(2)) >= len(site.expected)  # every expected article was discovered
+    assert "2 of 2 articles checked: title 2/2, date 2/2, body 2/2" in output
+    assert not (tmp_path / "archive").exists()
+
+
 def test_a_healthy_site_is_reported_in_one_line_and_nothing_is_written(replica: ReplayServer,
                                                                        tmp_path: Path) -> None:
-    status, output = checksites(replica, tmp_path, "--articles", "2")
+    status, output = checksites(replica, tmp_path, PPP, "--articles", "2")
     assert status == 0, output[-3000:]
     line = LINE_RE.search(output)
     assert line and line.group(1) == "OK", output[-3000:]
@@ -38,7 +54,7 @@ def test_a_healthy_site_is_reported_in_one_line_and_nothing_is_written(replica: 
 def test_a_site_whose_article_pages_changed_layout_fails(replica: ReplayServer, tmp_path: Path) -> None:
     for path in article_paths(replica):
         replica.replace_file(path, "pages/index.html")  # every article URL now serves the home page
-    status, output = checksites(replica, tmp_path, "--articles", "3")
+    status, output = checksites(replica, tmp_path, PPP, "--articles", "3")
     assert status == 1, output[-3000:]
     assert "phnompenhpost: FAILED (3 of 3 article pages gave no article" in output
 
@@ -50,14 +66,14 @@ def test_a_profile_that_matches_no_article_url_fails(replica: ReplayServer, tmp_
     changed = re.sub(r"(?m)^(\s*allow:\n\s*- ).*$", r"\1^/no-such-section/", profile, count=1)
     assert changed != profile
     (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
-    status, output = checksites(replica, tmp_path, "-s", f"SITES_DIR={sites}")
+    status, output = checksites(replica, tmp_path, PPP, "-s", f"SITES_DIR={sites}")
     assert status == 1, output[-3000:]
     assert "phnompenhpost: FAILED (discovery found no article URL" in output
     assert requested_articles(replica) == []
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("nosuchsite",), "unknown site(s) nosuchsite (sites: phnompenhpost)"),
+    (("nosuchsite",), f"unknown site(s) nosuchsite (sites: {', '.join(sorted(load_profiles(SITES_DIR)))})"),
     (("--articles", "0"), "--articles must be at least 1"),
     (("--base-url", "ftp://mirror.example.org"), "base_url must be an http(s) URL"),
 ])

@@ -261,6 +261,7 @@ def test_a_404_is_counted_and_does_not_fail_the_run(replica, tmp_path):
         ({"finish_reason": "finished", "discovery/sources": 2}, False),
         ({"finish_reason": "finished", "discovery/sources": 2, "discovery/rejected_allow": 40}, False),
         ({"finish_reason": "finished", "discovery/sources": 1, "discovery/sitemaps_skipped_since": 1}, True),
+        ({"finish_reason": "finished", "discovery/sources": 3, "item_scraped_count": 12}, True),  # resumed JOBDIR
     ],
 )
 def test_assess(stats, healthy):

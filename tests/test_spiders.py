@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery.memory import UrlMemory, memory_path
 from crawler.items import Article
-from crawler.profiles import SITES_DIR, ProfileError
+from crawler.profiles import SITES_DIR, ProfileError, load_profiles
 from crawler.spiderloader import SiteSpiderLoader
 from crawler.spiders.article import ArticleSpider
 from crawler.spiders.base import SpiderArgumentError
@@ -95,7 +95,7 @@ def collect_start(spider: Any) -> list[Any]:
 
 def test_loader_lists_code_spiders_and_one_spider_per_profile():
     spiders = loader()
-    assert spiders.list() == ["article", "phnompenhpost"]
+    assert spiders.list() == sorted(["article", *load_profiles(SITES_DIR)])
     site = spiders.load("phnompenhpost")
     assert issubclass(site, SiteSpider) and site.name == "phnompenhpost"
     assert site.profile is not None and site.profile.origin == ORIGIN
@@ -103,6 +103,9 @@ def test_loader_lists_code_spiders_and_one_spider_per_profile():
     with pytest.raises(KeyError, match="nosuchsite"):
         spiders.load("nosuchsite")
     assert spiders.find_by_request(Request(f"{ORIGIN}/national/x")) == ["phnompenhpost"]
+    for site_id, profile in load_profiles(SITES_DIR).items():  # every profile, whatever the sites are
+        assert spiders.load(site_id).profile == profile
+        assert spiders.find_by_request(Request(f"{profile.origin}/some/story")) == [site_id]
 
 
 def test_loader_reports_a_bad_profile_when_used_not_when_built(tmp_path):

@@ -62,10 +62,12 @@ def missing_ratio(stats: Mapping[str, Any]) -> float:
 
 def discovery_problem(stats: Mapping[str, Any]) -> str | None:
     """A site crawl whose discovery found no candidate article URL can never write anything (None: it found
-    some, or the run had no discovery, or `-a since=` skipped every sitemap)."""
+    some, or the run had no discovery, or `-a since=` skipped every sitemap, or article pages were fetched
+    all the same: a run resumed from JOBDIR continues the requests its first part discovered)."""
     if not stat_count(stats, "discovery/sources") or stat_count(stats, "discovery/candidates"):
         return None
-    if stat_count(stats, "discovery/sitemaps_skipped_since"):
+    fetched = ("item_scraped_count", "item_dropped_count", "articles/missing", "discovery/sitemaps_skipped_since")
+    if any(stat_count(stats, key) for key in fetched):
         return None
     rejected = stat_count(stats, "discovery/rejected_allow")
     if rejected:
