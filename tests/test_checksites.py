@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.commands.checksites import assess_site
+from crawler.commands.sitereport import detail_lines, value_problems, warnings
 from crawler.profiles import SITES_DIR, load_profiles
 from tests.conftest import ROOT, run_scrapy
 from tests.crawl_helpers import article_paths, requested_articles
@@ -36,6 +37,14 @@ def test_every_site_checks_ok_against_its_replica(site: Replica, tmp_path: Path)
     assert line and line.group(1) == "OK", output[-3000:]
     assert int(line.group(2)) >= len(site.expected)  # every expected article was discovered
     assert "2 of 2 articles checked: title 2/2, date 2/2, body 2/2" in output
+    shown = re.findall(r"^  article (\S+): title '(.*)', date (\S+), category (\S+), language (\w+)$", output, re.M)
+    expected = {a["origin_url"]: a for a in site.expected}
+    assert len(shown) == 2 and any(url in expected for url, *_ in shown), output[-3000:]
+    for url, title, date, category, language in shown:  # the values the newest articles gave
+        if url in expected:
+            assert (title, date[:19], category, language) == (expected[url]["title"], expected[url]["date"][:19],
+                                                              str(expected[url]["category"]), expected[url]["language"])
+    assert re.search(rf"^  accepted: {re.escape(site.profile.origin)}/", output, re.M)
     assert not (tmp_path / "archive").exists()
 
 
@@ -96,3 +105,37 @@ def test_the_verdict_needs_every_required_field_on_every_article() -> None:
 def test_the_check_argument_is_a_whole_number(tmp_path: Path) -> None:
     run = run_scrapy("crawl", "phnompenhpost", "-a", "check=several", "-s", f"OUTPUT_DIR={tmp_path}")
     assert run.returncode == 2 and "check must be a whole number of at least 1, got 'several'" in run.output
+
+
+def checked(category: str | None, n: int = 1) -> list[dict[str, str | None]]:
+    return [{"url": f"https://www.example.org/2024/10/18/story-{i}/", "title": f"Story {i}",
+             "date": "2024-10-18T03:58:50Z", "category": category, "language": "en"} for i in range(n)]
+
+
+def test_a_category_that_is_a_number_fails_the_site() -> None:
+    assert value_problems(checked("2024", 3)) == [
+        "category is a number on 3 of 3 articles ('2024'): a date permalink? use category.from: section"]
+    assert value_problems(checked("NATIONAL", 3) + checked(None)) == []
+
+
+def test_warnings_for_a_constant_category_non_article_candidates_and_empty_sources() -> None:
+    stats = {"discovery/fetch/check": 10, "pages/not_article": 4}
+    notes = warnings(stats, checked("NEWS", 3), ["https://www.example.org/feed/"])
+    assert notes == [
+        "every checked article has the category 'NEWS': is category.from right?",
+        "4 of 10 fetched candidates hold no article (listings, tag or author pages?): tighten articles.allow "
+        "or add articles.deny",
+        "1 discovery source(s) gave no article URL: https://www.example.org/feed/"]
+    varied = checked("NEWS", 2) + checked("SPORT")
+    assert warnings({"discovery/fetch/check": 10, "pages/not_article": 2}, varied, []) == []
+
+
+def test_the_details_show_sample_urls_and_the_checked_values() -> None:
+    lines = detail_lines({"accepted": ["https://www.example.org/2024/10/18/a/"], "rejected": []},
+                         checked("NEWS"), ["a note"])
+    assert lines == [
+        "  accepted: https://www.example.org/2024/10/18/a/",
+        "  rejected: (none)",
+        "  article https://www.example.org/2024/10/18/story-0/: title 'Story 0', date 2024-10-18T03:58:50Z, "
+        "category NEWS, language en",
+        "  warning: a note"]

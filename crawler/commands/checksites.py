@@ -19,8 +19,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.commands.sitereport import detail_lines, value_problems, warnings
 from crawler.extensions.summary import finish_problem, stat_count
-from crawler.pipelines.check import CHECKED_FIELDS
+from crawler.pipelines.check import CHECKED_FIELDS, CheckPipeline
 from crawler.profiles import ProfileError
 from crawler.spiders.base import SpiderArgumentError, check_base_url
 
@@ -147,7 +148,13 @@ class Command(ScrapyCommand):
         failed = False
         for name, crawler in crawlers.items():
             stats = crawler.stats.get_stats()
-            problems = assess_site(stats)
+            pipeline = crawler.get_item_pipeline(CheckPipeline)
+            checked = pipeline.checked if pipeline is not None else []
+            problems = assess_site(stats) + value_problems(checked)
             failed |= bool(problems)
             print(report_line(name, stats, problems), flush=True)
+            spider = crawler.spider
+            samples = getattr(spider, "samples", {})
+            notes = warnings(stats, checked, getattr(spider, "empty_sources", []))
+            print("\n".join(detail_lines(samples, checked, notes)), flush=True)
         return EXIT_FAILED if failed else EXIT_OK

@@ -48,6 +48,8 @@ CHECK_LISTING_PAGES = 2
 """A check (`-a check=N`) follows each listing's pagination once: enough to see that it works."""
 _REFUSED_WARNINGS = 10
 """Warnings per run about discovered URLs that are not http(s); the rest go to DEBUG (all are counted)."""
+SAMPLE_SIZE = 3
+"""URLs kept per kind (accepted, rejected) for `scrapy checksites` to show."""
 NOT_ARTICLE_PAGES = ("listing", "error_page", "not_html")
 """Page types of a candidate that is no article at all (a section page, a soft 404, a PDF), as opposed to an
 article page extraction failed on. They are remembered like dead links so the next run does not fetch them
@@ -126,6 +128,10 @@ class SiteSpider(NewsSpider):
         self._store: StateStore | None = None
         self._discovery_done = False
         self._refused_logged = 0
+        self.samples: dict[str, list[str]] = {"accepted": [], "rejected": []}
+        """A few URLs the article rules accepted and rejected (what `scrapy checksites` shows)."""
+        self.empty_sources: list[str] = []
+        """Discovery sources that gave no article URL (a sitemap, feed or first listing page)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -299,8 +305,9 @@ class SiteSpider(NewsSpider):
                 if request is not None:
                     yield request
         elif sitemap.kind in ("urlset", "text"):
-            for link in sitemap.links:
-                self.offer(link.url, link.lastmod, "sitemap")
+            accepted = [self.offer(link.url, link.lastmod, "sitemap") for link in sitemap.links]
+            if not any(accepted):
+                self._empty_source(response.url)
         else:
             self.count("discovery/failed")
             self.logger.error("%s is not a sitemap (Content-Type %s)", response.url, _content_type(response))
@@ -312,8 +319,9 @@ class SiteSpider(NewsSpider):
         if feed.kind == "unknown":
             self.count("discovery/failed")
             self.logger.error("%s is not an RSS or Atom feed (Content-Type %s)", response.url, _content_type(response))
-        for link in feed.links:
-            self.offer(link.url, link.lastmod, "feed")
+        accepted = [self.offer(link.url, link.lastmod, "feed") for link in feed.links]
+        if feed.kind != "unknown" and not any(accepted):
+            self._empty_source(response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         page = int(response.meta.get("page", 1))
@@ -322,11 +330,12 @@ class SiteSpider(NewsSpider):
         keys = []
         for link in listing.links:
             key = self.key_of(self.origin_url_of(link, response.meta))
-            if self.site.is_article_url(key):
+            if self.offer(key, None, "listing"):
                 keys.append(key)
-                self.offer(key, None, "listing")
         unknown = [key for key in keys if not self.is_known(key)]
         if not keys:
+            if page == 1:
+                self._empty_source(response.url)
             self.count("discovery/listing_empty")
             self.logger.warning("Listing page %s links no article (stopping its pagination)", response.url)
         elif not unknown and not self.full:
@@ -343,28 +352,40 @@ class SiteSpider(NewsSpider):
             if request is not None:
                 yield request
 
-    def offer(self, url: str, lastmod: datetime | None, source: str) -> None:
-        """Add a discovered URL to the candidates, keeping the newest date any source gave.
+    def _empty_source(self, url: str) -> None:
+        self.count("discovery/empty_sources")
+        self.empty_sources.append(url)
+
+    def _sample(self, kind: str, url: str) -> None:
+        if len(self.samples[kind]) < SAMPLE_SIZE and url not in self.samples[kind]:
+            self.samples[kind].append(url)
+
+    def offer(self, url: str, lastmod: datetime | None, source: str) -> bool:
+        """Add a discovered URL to the candidates, keeping the newest date any source gave; True when the
+        URL is an article candidate of the site.
 
         `-a since=` is applied when discovery is done, to that newest date: an article a sitemap
         dates before `since` is skipped even when a listing also links it (listings give no dates).
         """
         key = self.key_of(self.origin_url_of(url, {}))
         if not self._http(key, f"{source} link"):
-            return
+            return False
         if not self.site.is_article_url(key):
             self.count("discovery/not_article")
             if self.site.owns(key):
                 self.count("discovery/rejected_allow")  # on the site, refused by articles.allow/deny
-            return
+                self._sample("rejected", key)
+            return False
         self.count(f"discovery/links/{source}")
         if key in self._candidates:
             known = self._candidates[key]
             if lastmod is None or (known is not None and known >= lastmod):
-                return
+                return True
         else:
             self.count("discovery/candidates")
+            self._sample("accepted", key)
         self._candidates[key] = lastmod
+        return True
 
     def discovery_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
