@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -37,13 +38,15 @@ def test_every_site_checks_ok_against_its_replica(site: Replica, tmp_path: Path)
     assert line and line.group(1) == "OK", output[-3000:]
     assert int(line.group(2)) >= len(site.expected)  # every expected article was discovered
     assert "2 of 2 articles checked: title 2/2, date 2/2, body 2/2" in output
-    shown = re.findall(r"^  article (\S+): title '(.*)', date (\S+), category (\S+), language (\w+)$", output, re.M)
+    shown = re.findall(r'^  article (\S+): title ("(?:[^"\\]|\\.)*"), date (\S+), category (\S+), language (\w+)$',
+                       output, re.M)
     expected = {a["origin_url"]: a for a in site.expected}
     assert len(shown) == 2 and any(url in expected for url, *_ in shown), output[-3000:]
     for url, title, date, category, language in shown:  # the values the newest articles gave
         if url in expected:
-            assert (title, date[:19], category, language) == (expected[url]["title"], expected[url]["date"][:19],
-                                                              str(expected[url]["category"]), expected[url]["language"])
+            truth = expected[url]
+            assert (json.loads(title), date[:19], category, language) == (
+                truth["title"], truth["date"][:19], str(truth["category"]), truth["language"])
     assert re.search(rf"^  accepted: {re.escape(site.profile.origin)}/", output, re.M)
     assert not (tmp_path / "archive").exists()
 
@@ -136,6 +139,6 @@ def test_the_details_show_sample_urls_and_the_checked_values() -> None:
     assert lines == [
         "  accepted: https://www.example.org/2024/10/18/a/",
         "  rejected: (none)",
-        "  article https://www.example.org/2024/10/18/story-0/: title 'Story 0', date 2024-10-18T03:58:50Z, "
+        "  article https://www.example.org/2024/10/18/story-0/: title \"Story 0\", date 2024-10-18T03:58:50Z, "
         "category NEWS, language en",
         "  warning: a note"]

@@ -8,6 +8,7 @@ about values that look wrong. Pure functions of the check crawl's stats and samp
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -49,8 +50,8 @@ def warnings(stats: Mapping[str, Any], checked: Sequence[Checked], empty_sources
 def detail_lines(samples: Mapping[str, Sequence[str]], checked: Sequence[Checked], notes: Sequence[str]) -> list[str]:
     """The indented lines under a site's report line."""
     lines = [f"  {kind}: {', '.join(urls) or '(none)'}" for kind, urls in samples.items()]
-    for values in checked:
-        lines.append(f"  article {values.get('url')}: title {values.get('title')!r}, date {values.get('date')}, "
-                     f"category {values.get('category')}, language {values.get('language')}")
+    for values in checked:  # the title as a JSON string: quotes in it stay readable and unambiguous
+        lines.append(f"  article {values.get('url')}: title {json.dumps(values.get('title'), ensure_ascii=False)}, "
+                     f"date {values.get('date')}, category {values.get('category')}, language {values.get('language')}")
     lines.extend(f"  warning: {note}" for note in notes)
     return lines

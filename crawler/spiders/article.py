@@ -59,6 +59,11 @@ def read_urls(url: str | None, urls: str | None) -> UrlList:
     return parse_url_list(text)
 
 
+LISTING_PAGES = ("listing", "empty_body")
+"""Page types `-a follow=1` follows: a page of links, and a page whose teasers leave no article text (a
+WordPress category page)."""
+
+
 class ArticleSpider(NewsSpider):
     """Fetch the given article URLs. Arguments: url, urls (a file), base_url, follow."""
 
@@ -132,7 +137,7 @@ class ArticleSpider(NewsSpider):
             self.count("pages/not_article")
             self.logger.info("Followed link %s holds no article (%s)", response.url, page_type)
             return
-        if page_type == "listing" and self.follow:
+        if page_type in LISTING_PAGES and self.follow:
             links = parse_listing(getattr(response, "text", ""), origin).links
             yield from self._follow(response, origin, links, "listing")
             return
