@@ -18,9 +18,10 @@ from zoneinfo import TZPATH, ZoneInfo, available_timezones
 
 import yaml
 
-from crawler.discovery.urlshapes import DENY_RULES, AllowRule, allow_rules
+from crawler.discovery.urlshapes import DENY_RULES, AllowRule, allow_rules, article_shape
 
-_REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+_REGIONS = ("Africa/", "America/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+"""Where news sites are (Antarctica's research stations share offsets with whole countries)."""
 
 
 @dataclass
@@ -80,7 +81,8 @@ def canonical_zones() -> list[str]:
         table = Path(folder) / "zone1970.tab"
         if table.is_file():
             lines = table.read_text(encoding="utf-8").splitlines()
-            return sorted(line.split("\t")[2] for line in lines if line and not line.startswith("#"))
+            zones = (line.split("\t")[2] for line in lines if line and not line.startswith("#"))
+            return sorted(zone for zone in zones if zone.startswith(_REGIONS))
     return sorted(name for name in available_timezones() if name.startswith(_REGIONS))
 
 
@@ -149,12 +151,16 @@ def draft_profile(site_id: str, evidence: SiteEvidence) -> Draft:
         reasons.append("discovery: no sitemap and no feed found; add the site's listing pages by hand")
         discovery["listings"] = ["/"]
 
-    known = evidence.feed_urls or evidence.sitemap_urls
-    # Feed entries are articles: their shapes are the article shapes. A shape a fifth of the URLs or fewer
-    # use is left out (a stray page, an old URL scheme): the review adds it when it matters.
+    # Feed entries are articles: their shapes are the article shapes, and the sitemaps' URLs of those shapes
+    # add the sections a feed of the latest articles may not reach. A shape a fifth of the URLs or fewer use
+    # is left out (a stray page, an old URL scheme): the review adds it when it matters.
+    shapes = {article_shape(url) for url in evidence.feed_urls} - {None}
+    known = evidence.feed_urls + [u for u in evidence.sitemap_urls if article_shape(u) in shapes] if shapes \
+        else evidence.sitemap_urls
+    known = list(dict.fromkeys(known))
     rules = [rule for rule in allow_rules(known) if rule.matched * 5 > len(known)]
     allow = [rule.pattern for rule in rules]
-    source = "feed links" if evidence.feed_urls else "sitemap URLs"
+    source = "feed and sitemap URLs of the feed's shapes" if shapes else "sitemap URLs"
     for rule in rules:
         reasons.append(f"articles.allow '{rule.pattern}': {rule.matched} of {len(known)} {source} are "
                        f"{rule.shape.replace('_', '/')} URLs")
