@@ -110,6 +110,8 @@ class SiteProfile:
     crawl_settings: Mapping[str, float | int] = field(default_factory=dict)
     """Scrapy settings for this site's spider (from the profile's `crawl` section, e.g.
     DOWNLOAD_DELAY); applied at spider priority, so `-s` on the command line still wins."""
+    scheduled: bool = True
+    """Whether `scrapy crawlall` crawls the site when no site is named (false: a paused or test-only site)."""
     source: str = ""
     """The file the profile was loaded from (for error messages)."""
 
@@ -141,7 +143,7 @@ class SiteProfile:
 
 _TOP_KEYS = {
     "name", "origin", "domains", "timezone", "code_prefix", "language", "languages",
-    "articles", "category", "body", "discovery", "crawl",
+    "articles", "category", "body", "discovery", "crawl", "scheduled",
 }
 # Per-site politeness (profile key `crawl`): profile name -> (Scrapy setting, type, minimum).
 _CRAWL_SETTINGS: dict[str, tuple[str, type, float]] = {
@@ -358,8 +360,13 @@ def load_profile(path: Path) -> SiteProfile:
         max_pages=max_pages,
     )
 
+    scheduled = data.get("scheduled", True)
+    if not isinstance(scheduled, bool):
+        raise r.fail("scheduled", f"must be true or false, got {scheduled!r}")
+
     return SiteProfile(
         id=profile_id,
+        scheduled=scheduled,
         name=name,
         origin=origin,
         domains=domains,

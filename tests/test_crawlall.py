@@ -16,7 +16,8 @@ pytestmark = pytest.mark.e2e
 
 
 def two_sites(tmp_path: Path) -> Path:
-    """The Phnom Penh Post's profile twice: as is, and as `wrongallow` whose articles.allow matches nothing."""
+    """The Phnom Penh Post's profile three times: as is, as `wrongallow` whose articles.allow matches nothing, and
+    as `paused`, left out of schedules."""
     sites = tmp_path / "sites"
     sites.mkdir()
     profile = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
@@ -24,6 +25,7 @@ def two_sites(tmp_path: Path) -> Path:
     wrong = profile.replace("    - ^/(national|politics|", "    - ^/no-such-section/(national|politics|")
     assert wrong != profile
     (sites / "wrongallow.yaml").write_text(wrong, encoding="utf-8")
+    (sites / "paused.yaml").write_text(profile + "scheduled: false\n", encoding="utf-8")
     return sites
 
 
@@ -39,7 +41,7 @@ def test_every_site_runs_in_turn_and_the_exit_status_names_the_failed_one(tmp_pa
         status, output = crawlall(server, out, two_sites(tmp_path))
     assert status == 1, output[-3000:]
     summaries = [line.split("Run summary ", 1)[1] for line in output.splitlines() if "Run summary [" in line]
-    assert [s.split(":", 1)[0] for s in summaries] == ["[phnompenhpost]", "[wrongallow]"]
+    assert [s.split(":", 1)[0] for s in summaries] == ["[phnompenhpost]", "[wrongallow]"]  # not the paused one
     assert summaries[0].startswith(f"[phnompenhpost]: OK - {len(expected_articles())} new")
     assert summaries[1].startswith("[wrongallow]: FAILED (articles.allow/deny rejected all ")
     assert "crawlall: 1 of 2 site(s) failed: wrongallow" in output
@@ -50,9 +52,9 @@ def test_every_site_runs_in_turn_and_the_exit_status_names_the_failed_one(tmp_pa
 def test_named_sites_only_and_a_healthy_run_exits_0(tmp_path: Path) -> None:
     out = tmp_path / "out"
     with ReplayServer(REPLICA) as server:
-        status, output = crawlall(server, out, two_sites(tmp_path), "phnompenhpost")
+        status, output = crawlall(server, out, two_sites(tmp_path), "paused")
     assert status == 0, output[-3000:]
-    assert "Run summary [wrongallow]" not in output and "crawlall: all 1 site(s) OK: phnompenhpost" in output
+    assert "Run summary [wrongallow]" not in output and "crawlall: all 1 site(s) OK: paused" in output
 
 
 def test_another_run_holding_the_output_folder_refuses_the_whole_schedule(tmp_path: Path) -> None:

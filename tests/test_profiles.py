@@ -59,7 +59,8 @@ def test_good_profile_defaults_and_next_page_attr_selector(tmp_path):
     assert profile.id == "example" and profile.code_prefix == "ART" and profile.domains == ("www.example.org",)
     assert profile.discovery.next_page == ("a.pager-next::attr(href)",)
     assert profile.discovery.max_pages == 50
-    assert profile.crawl_settings == {}
+    assert profile.crawl_settings == {} and profile.scheduled
+    assert not load_profile(write_profile(tmp_path, GOOD + "scheduled: false\n", name="paused")).scheduled
     crawl = "crawl:\n  download_delay: 2\n  concurrent_requests_per_domain: 1\n"
     polite = load_profile(write_profile(tmp_path, GOOD + crawl, name="polite"))
     assert polite.crawl_settings == {"DOWNLOAD_DELAY": 2.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
@@ -88,6 +89,7 @@ def test_good_profile_defaults_and_next_page_attr_selector(tmp_path):
         (GOOD + "crawl:\n  concurrent_requests_per_domain: 2.5\n", "crawl.concurrent_requests_per_domain",
          "whole number"),
         (GOOD + "crawl:\n  user_agent: me\n", "crawl.user_agent", "unknown key"),
+        (GOOD + "scheduled: sometimes\n", "scheduled", "must be true or false"),
         (GOOD + "domains: ['https://www.example.org']\n", "domains[0]",
          "must be a host name such as example.com, not a URL or a path, got 'https://www.example.org' "
          "(write 'www.example.org')"),

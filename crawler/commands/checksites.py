@@ -140,7 +140,8 @@ class Command(ScrapyCommand):
             return EXIT_USAGE
         crawlers: dict[str, Crawler] = {}
         spider_args = {"check": str(opts.articles), **({"base_url": self.base_url} if self.base_url else {})}
-        for name in args or sites:
+        scheduled = [name for name in sites if getattr(getattr(loader.load(name), "profile", None), "scheduled", True)]
+        for name in args or scheduled:  # without names: the sites crawlall crawls
             crawler = self.crawler_process.create_crawler(name)
             self.crawler_process.crawl(crawler, **spider_args)
             crawlers[name] = crawler

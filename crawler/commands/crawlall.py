@@ -1,6 +1,7 @@
 """`scrapy crawlall [SITE ...]`: crawl every site (or the ones named) one after another, for one cron line.
 
-The sites run in one process, one after another, under one lock on the output folder: the command
+Without names, the sites are every profile not marked `scheduled: false`. The sites run in one process,
+one after another, under one lock on the output folder: the command
 takes OUTPUT_DIR/.crawler/lock itself for the whole run (a second `crawlall`, or a `scrapy crawl` of
 any site, is refused with exit status 3), and each site's crawl runs without its own lock. Each site
 ends with its usual `Run summary [site]: ...` line and stats file; a last line names the sites that
@@ -21,7 +22,7 @@ from twisted.internet.defer import Deferred
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from crawler.extensions.lock import OutputLock, RunLocked, lock_path
 from crawler.extensions.summary import DEFAULT_MISSING_MAX_RATIO, assess
-from crawler.profiles import ProfileError
+from crawler.profiles import ProfileError, SiteProfile
 
 if TYPE_CHECKING:
     import argparse
@@ -67,7 +68,12 @@ class Command(BaseRunSpiderCommand):
         assert self.crawler_process is not None
         try:
             loader = self.crawler_process.spider_loader
-            sites = [name for name in loader.list() if getattr(loader.load(name), "profile", None) is not None]
+            profiles: dict[str, SiteProfile] = {}
+            for name in loader.list():
+                if (profile := getattr(loader.load(name), "profile", None)) is not None:
+                    profiles[name] = profile
+            sites = list(profiles)
+            scheduled = [name for name, profile in profiles.items() if profile.scheduled]
         except ProfileError as exc:
             logger.error("Bad site profile: %s", exc)
             self.exitcode = EXIT_USAGE
@@ -84,7 +90,7 @@ class Command(BaseRunSpiderCommand):
             self.exitcode = EXIT_LOCKED
             return
         try:
-            self.exitcode = self._crawl_all(args or sites, opts.spargs)
+            self.exitcode = self._crawl_all(args or scheduled, opts.spargs)
         finally:
             self.lock.release()
 
