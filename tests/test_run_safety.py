@@ -16,6 +16,8 @@ from crawler.extensions.summary import assess, summary_line
 from crawler.profiles import SITES_DIR
 from tests.conftest import ORIGIN, ROOT, run_scrapy
 from tests.crawl_helpers import DEAD_PATH, crawl, crawl_args, last_stats, start_crawl, wait_for
+from tests.replay_server import ReplayServer
+from tests.replicas import replicas
 
 pytestmark = pytest.mark.e2e
 
@@ -299,3 +301,25 @@ def test_a_profile_whose_allow_matches_nothing_fails_with_its_reason(replica, tm
     assert run.returncode == 1, run.output[-3000:]
     assert "FAILED (articles.allow/deny rejected all " in run.output
     assert not last_stats(out)["healthy"]
+
+
+@pytest.mark.e2e
+def test_a_minimal_profile_remembers_candidates_that_are_no_article(tmp_path):
+    """A WordPress site with only `sitemaps: auto`: the sitemaps also list pages, categories, tags and users.
+    The category page holds no article: the run stays healthy, and the next run does not fetch it again."""
+    site = next(r for r in replicas() if r.name == "riverside")  # the WordPress-style replica
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    minimal = f"name: Minimal\norigin: {site.profile.origin}\ntimezone: UTC\ndiscovery:\n  sitemaps: auto\n"
+    (sites / f"{site.name}.yaml").write_text(minimal, encoding="utf-8")
+    out = tmp_path / "out"
+    with ReplayServer(site.folder) as server:
+        first = crawl(site.name, server, out, "-s", f"SITES_DIR={sites}")
+        assert first.returncode == 0, first.output[-3000:]
+        stats = last_stats(out)["stats"]
+        assert stats["pages/not_article"] >= 1 and stats["articles/new"] == len(site.expected)
+        fetched = len(server.requests)
+        second = crawl(site.name, server, out, "-s", f"SITES_DIR={sites}")
+        assert second.returncode == 0, second.output[-3000:]
+        again = server.requests[fetched:]
+    assert not [path for path in again if "/category/" in path or path.startswith("/20")], again

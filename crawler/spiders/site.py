@@ -29,6 +29,7 @@ from crawler.discovery.links import http_url, parse_datetime
 from crawler.discovery.listings import parse_listing
 from crawler.discovery.memory import NOT_ARTICLE
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
+from crawler.discovery.urlshapes import NOT_ARTICLE as NOT_ARTICLE_PATH
 from crawler.distributed import LOCAL
 from crawler.extract.urls import to_mirror, to_origin
 from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url
@@ -404,8 +405,10 @@ class SiteSpider(NewsSpider):
 
     def page_without_article(self, key: str, page_type: str) -> None:
         """A candidate that is no article at all is remembered like a dead link: not fetched again until a
-        sitemap or feed dates it later than now."""
-        if page_type in NOT_ARTICLE_PAGES:
+        sitemap or feed dates it later than now. That is a page extraction calls a listing, an error page or
+        not HTML, and any page without an article at a tag, author, category or pagination path (a
+        WordPress category page of teasers leaves no article text: `empty_body`)."""
+        if page_type in NOT_ARTICLE_PAGES or NOT_ARTICLE_PATH.match(urlsplit(key).path or "/"):
             self.count("pages/not_article")
             self.memory.mark_dead(key, NOT_ARTICLE)
 
