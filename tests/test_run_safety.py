@@ -146,6 +146,24 @@ def test_a_broken_profile_is_one_readable_line_and_a_failed_exit(broken_sites, t
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("profile", "field", "problem"), [
+    ("timezone: UTC\n", "discovery", "names no sitemaps, feeds or listings"),
+    ("timezone: UTC\ndomains: [https://www.example.org]\ndiscovery:\n  sitemaps: auto\n", "domains[0]",
+     "must be a host name such as example.com, not a URL"),
+])
+@pytest.mark.parametrize("command", [["list"], ["crawl", "example"], ["crawlall"], ["checksites"]])
+def test_a_profile_that_could_never_find_an_article_is_refused_at_start(tmp_path, command, profile, field, problem):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    path = sites / "example.yaml"
+    path.write_text("name: Example News\norigin: https://www.example.org\n" + profile, encoding="utf-8")
+    out = tmp_path / "out"
+    run = run_scrapy(*command, "-s", f"SITES_DIR={sites}", "-s", f"OUTPUT_DIR={out}")
+    assert run.returncode == 2, run.output[-3000:]
+    assert_one_clean_error(run, str(path), field, problem)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [

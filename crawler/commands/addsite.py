@@ -91,8 +91,8 @@ class DraftSpider(Spider):
         for link in response.css("link[rel=alternate]"):
             kind = (link.attrib.get("type") or "").lower()
             if "rss" in kind or "atom" in kind:
-                yield self.get(response.urljoin(link.attrib.get("href", "")).replace(
-                    self.base_url or self.origin, self.origin), self.parse_feed)
+                feed = swap_prefix(response.urljoin(link.attrib.get("href", "")), self.base_url, self.origin)
+                yield self.get(feed, self.parse_feed)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         sitemap = parse_sitemap(response.body)
