@@ -1,5 +1,6 @@
 """Project commands (COMMANDS_MODULE): `crawl` with a meaningful exit status, `list` with readable errors,
-`checksites` to try every site profile without writing anything, `crawlall` to crawl every site in turn.
+`checksites` to try every site profile without writing anything, `crawlall` to crawl every site in turn,
+`addsite` to draft a new site's profile, `record` to save a crawl as a test replica.
 
 Exit statuses of `scrapy crawl`: 0 healthy run; 1 the run failed (did not finish, an ERROR was
 logged, or too many article pages held no article); 2 bad usage or configuration (unknown spider,
