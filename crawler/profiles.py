@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 SITES_DIR = Path(__file__).parent / "sites"
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+"""A profile id: the file name and the spider name."""
 _PREFIX_RE = re.compile(r"^[A-Z]{1,6}$")
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 _CATEGORY_SOURCES = ("path_segment", "section")
@@ -265,7 +266,7 @@ def load_profile(path: Path) -> SiteProfile:
     """Load and validate one profile file."""
     r = _Reader(path)
     profile_id = path.stem
-    if not _ID_RE.match(profile_id):
+    if not ID_RE.match(profile_id):
         raise r.fail("(file name)", "profile ids are lower-case letters, digits and '_' (it is the spider name)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))

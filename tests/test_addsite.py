@@ -86,3 +86,15 @@ def test_addsite_drafts_a_profile_that_finds_the_replicas_articles(site: Replica
     assert len(taken) * 4 >= len(site.expected) * 3, taken  # the learned rules take (nearly) every article
     assert again.returncode == 2 and "addsite never overwrites a profile" in again.output
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["Bad-Name", "https://www.example.org"], "NAME is lower-case letters"),
+    (["example", "https://www.example.org/news"], "URL the site's scheme and host"),
+    (["example", "ftp://www.example.org"], "the address must be an http(s) URL"),
+    (["example"], "give the site's id and its address"),
+])
+def test_addsite_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    run = run_scrapy("addsite", *args, "-s", f"SITES_DIR={tmp_path}")
+    assert run.returncode == 2 and message in run.output and "Traceback" not in run.output
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.commands import ScrapyCommand
@@ -30,7 +31,7 @@ from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.discovery.urlshapes import looks_like_article
 from crawler.pipelines.check import CheckPipeline
 from crawler.profiledraft import PageEvidence, SiteEvidence, draft_profile
-from crawler.profiles import ProfileError, load_profile, sites_dir
+from crawler.profiles import ID_RE, ProfileError, load_profile, sites_dir
 from crawler.spiders.base import SpiderArgumentError, check_base_url, swap_prefix
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class Command(ScrapyCommand):
         except SpiderArgumentError as exc:
             raise UsageError(str(exc).replace("base_url", "the address")) from None
         assert origin is not None
+        if urlsplit(origin).path not in ("", "/") or not ID_RE.match(args[0]):
+            raise UsageError("NAME is lower-case letters, digits and '_', and URL the site's scheme and host "
+                             f"(such as https://www.example.org), got {args[0]!r} {args[1]!r}")
         self.origin = origin
         assert self.settings is not None
         self.scratch = tempfile.mkdtemp(prefix="addsite-")
