@@ -17,10 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 SITES_DIR = Path(__file__).parent / "sites"
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+"""A profile id: the file name and the spider name."""
 _PREFIX_RE = re.compile(r"^[A-Z]{1,6}$")
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 _CATEGORY_SOURCES = ("path_segment", "section")
+_HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+AUTO = "auto"
+"""`discovery.sitemaps: auto`: the sitemaps the site's robots.txt names in `Sitemap:` lines."""
 
 
 class ProfileError(ValueError):
@@ -61,6 +65,8 @@ class Discovery:
 
     sitemaps: tuple[str, ...] = ()
     """Sitemap or sitemap index paths (or absolute URLs on the site)."""
+    robots_sitemaps: bool = False
+    """Also read the sitemaps that robots.txt names (`sitemaps: auto`)."""
     feeds: tuple[str, ...] = ()
     """RSS/Atom feed paths."""
     listings: tuple[str, ...] = ()
@@ -105,6 +111,8 @@ class SiteProfile:
     crawl_settings: Mapping[str, float | int] = field(default_factory=dict)
     """Scrapy settings for this site's spider (from the profile's `crawl` section, e.g.
     DOWNLOAD_DELAY); applied at spider priority, so `-s` on the command line still wins."""
+    scheduled: bool = True
+    """Whether `scrapy crawlall` crawls the site when no site is named (false: a paused or test-only site)."""
     source: str = ""
     """The file the profile was loaded from (for error messages)."""
 
@@ -136,7 +144,7 @@ class SiteProfile:
 
 _TOP_KEYS = {
     "name", "origin", "domains", "timezone", "code_prefix", "language", "languages",
-    "articles", "category", "body", "discovery", "crawl",
+    "articles", "category", "body", "discovery", "crawl", "scheduled",
 }
 # Per-site politeness (profile key `crawl`): profile name -> (Scrapy setting, type, minimum).
 _CRAWL_SETTINGS: dict[str, tuple[str, type, float]] = {
@@ -193,8 +201,8 @@ class _Reader:
         for i, pattern in enumerate(self.strings(data, key, name)):
             try:
                 out.append(re.compile(pattern))
-            except re.error as exc:
-                raise self.fail(f"{name}[{i}]", f"invalid regular expression {pattern!r}: {exc}") from None
+            except re.error as exc:  # the pattern as written in the file, not its repr (no doubled backslashes)
+                raise self.fail(f"{name}[{i}]", f"invalid regular expression '{pattern}': {exc}") from None
         return tuple(out)
 
     def css(self, value: str | None, name: str) -> str | None:
@@ -233,14 +241,32 @@ def _check_source(value: str, host: str, domains: tuple[str, ...], fail: Callabl
 def _yaml_problem(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     mark = getattr(exc, "problem_mark", None)
-    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
+    where = f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
+    if "escape character" in problem:
+        # `allow: ["^/news/\d+"]`: YAML reads backslashes in double quotes as escapes.
+        where += " (a regular expression in double quotes? write it in single quotes: '^/news/\\d+/')"
+    return where
+
+
+def _domains(r: _Reader, data: dict[str, Any], origin_host: str) -> tuple[str, ...]:
+    """`domains`: bare host names (no scheme, path or port), one of which covers the origin's host."""
+    domains = tuple(d.lower() for d in r.strings(data, "domains", "domains"))
+    for i, domain in enumerate(domains):
+        if not _HOST_RE.match(domain):
+            hint = f" (write {urlsplit(domain).hostname!r})" if urlsplit(domain).hostname else ""
+            raise r.fail(f"domains[{i}]", f"must be a host name such as example.com, not a URL or a path, "
+                                          f"got {domain!r}{hint}")
+    if domains and not any(origin_host == d or origin_host.endswith("." + d) for d in domains):
+        raise r.fail("domains", f"none of {', '.join(domains)} covers the origin's host {origin_host!r}: "
+                                "no discovered link could ever be an article of the site")
+    return domains or (origin_host,)
 
 
 def load_profile(path: Path) -> SiteProfile:
     """Load and validate one profile file."""
     r = _Reader(path)
     profile_id = path.stem
-    if not _ID_RE.match(profile_id):
+    if not ID_RE.match(profile_id):
         raise r.fail("(file name)", "profile ids are lower-case letters, digits and '_' (it is the spider name)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -257,7 +283,7 @@ def load_profile(path: Path) -> SiteProfile:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
         raise r.fail("origin", f"must be a scheme and host such as https://www.example.com, got {origin!r}")
     origin = f"{parts.scheme}://{parts.netloc}"
-    domains = tuple(d.lower() for d in r.strings(data, "domains", "domains")) or (parts.hostname,)
+    domains = _domains(r, data, parts.hostname or "")
 
     tz_name = r.string(data, "timezone", "timezone", required=True)
     try:
@@ -315,20 +341,33 @@ def load_profile(path: Path) -> SiteProfile:
     for i, sel in enumerate(next_page):
         _check_css(sel, r.failure(f"discovery.next_page[{i}]"), pseudo_elements=True)
     sources: dict[str, tuple[str, ...]] = {}
+    robots_sitemaps = False
     for key in ("sitemaps", "feeds", "listings"):
         sources[key] = r.strings(disc, key, f"discovery.{key}")
+        if key == "sitemaps" and AUTO in sources[key]:
+            robots_sitemaps = True
+            sources[key] = tuple(value for value in sources[key] if value != AUTO)
         for i, value in enumerate(sources[key]):
             _check_source(value, parts.hostname or "", domains, r.failure(f"discovery.{key}[{i}]"))
+    if not (robots_sitemaps or any(sources.values())):
+        raise r.fail("discovery", "names no sitemaps, feeds or listings: a crawl could never find an article "
+                                  "(for the sitemaps of robots.txt write `sitemaps: auto`)")
     discovery = Discovery(
         sitemaps=sources["sitemaps"],
+        robots_sitemaps=robots_sitemaps,
         feeds=sources["feeds"],
         listings=sources["listings"],
         next_page=next_page,
         max_pages=max_pages,
     )
 
+    scheduled = data.get("scheduled", True)
+    if not isinstance(scheduled, bool):
+        raise r.fail("scheduled", f"must be true or false, got {scheduled!r}")
+
     return SiteProfile(
         id=profile_id,
+        scheduled=scheduled,
         name=name,
         origin=origin,
         domains=domains,

@@ -11,6 +11,7 @@ import pytest
 from crawler.discovery import parse_feed, parse_listing, parse_sitemap
 from crawler.discovery.links import parse_datetime
 from crawler.discovery.memory import UrlMemory
+from crawler.discovery.sitemaps import robots_sitemaps
 from crawler.discovery.urllist import parse_url_list
 from tests.conftest import ORIGIN, REPLICA, expected_articles
 
@@ -356,3 +357,13 @@ def test_damaged_url_memory_is_replaced(tmp_path):
         assert memory.resolve("https://e.org/a") == "https://e.org/b"
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM aliases").fetchone()[0] == 1
+
+
+def test_robots_txt_sitemap_lines_in_any_group_and_case():
+    robots = (REPLICA / "pages" / "robots.txt").read_text(encoding="utf-8")
+    assert robots_sitemaps(robots, f"{ORIGIN}/robots.txt") == [f"{ORIGIN}/sitemap.xml"]
+    text = ("User-agent: *\nDisallow: /admin\nsitemap: /wp-sitemap.xml  # the index\n"
+            "SITEMAP:https://www.example.org/news.xml\nSitemap: /wp-sitemap.xml\nSitemap: ftp://x.org/s.xml\n")
+    assert robots_sitemaps(text, "https://www.example.org/robots.txt") == [
+        "https://www.example.org/wp-sitemap.xml", "https://www.example.org/news.xml"]
+    assert robots_sitemaps("User-agent: *\nDisallow:\n", "https://www.example.org/robots.txt") == []

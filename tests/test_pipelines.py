@@ -162,6 +162,8 @@ languages:
 category:
   from: section
   map: {"Monde": "International"}
+discovery:
+  sitemaps: auto
 """
 
 
@@ -173,6 +175,10 @@ category:
         (f"{PPP}/special-reports/x", None, "phnompenhpost", "SPECIAL-REPORTS"),
         (f"{PPP}/lonely-article", "Business", "phnompenhpost", "BUSINESS"),  # no section segment: the section
         (f"{PPP}/lonely-article", None, "phnompenhpost", None),
+        (f"{PPP}/2024/10/18/rice-story/", "Business", "phnompenhpost", "BUSINESS"),  # a year is no section
+        (f"{PPP}/2024/10/18/rice-story/", None, "phnompenhpost", None),
+        ("https://example.org/2024/10/story", None, None, None),
+        ("https://example.org/20241018/story", "World", None, "WORLD"),
         ("https://example.org/world/story", "  World   news ", None, "WORLD NEWS"),  # generic: section first
         ("https://example.org/world/story", None, None, "WORLD"),
         ("https://example.org/story", None, None, None),

@@ -59,7 +59,8 @@ def test_good_profile_defaults_and_next_page_attr_selector(tmp_path):
     assert profile.id == "example" and profile.code_prefix == "ART" and profile.domains == ("www.example.org",)
     assert profile.discovery.next_page == ("a.pager-next::attr(href)",)
     assert profile.discovery.max_pages == 50
-    assert profile.crawl_settings == {}
+    assert profile.crawl_settings == {} and profile.scheduled
+    assert not load_profile(write_profile(tmp_path, GOOD + "scheduled: false\n", name="paused")).scheduled
     crawl = "crawl:\n  download_delay: 2\n  concurrent_requests_per_domain: 1\n"
     polite = load_profile(write_profile(tmp_path, GOOD + crawl, name="polite"))
     assert polite.crawl_settings == {"DOWNLOAD_DELAY": 2.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
@@ -88,6 +89,21 @@ def test_good_profile_defaults_and_next_page_attr_selector(tmp_path):
         (GOOD + "crawl:\n  concurrent_requests_per_domain: 2.5\n", "crawl.concurrent_requests_per_domain",
          "whole number"),
         (GOOD + "crawl:\n  user_agent: me\n", "crawl.user_agent", "unknown key"),
+        (GOOD + "scheduled: sometimes\n", "scheduled", "must be true or false"),
+        (GOOD + "domains: ['https://www.example.org']\n", "domains[0]",
+         "must be a host name such as example.com, not a URL or a path, got 'https://www.example.org' "
+         "(write 'www.example.org')"),
+        (GOOD + "domains: [example.org/news]\n", "domains[0]", "not a URL or a path"),
+        (GOOD + "domains: [example.net]\n", "domains",
+         "none of example.net covers the origin's host 'www.example.org'"),
+        ("name: X\norigin: https://x.org\ntimezone: UTC\n", "discovery", "names no sitemaps, feeds or listings"),
+        (GOOD.replace("  sitemaps: [/sitemap.xml]\n", "  next_page: [a.next]\n"), "discovery",
+         "names no sitemaps, feeds or listings"),
+        (GOOD + 'articles:\n  allow: ["^/news/\\d+/"]\n', "(file)",
+         "found unknown escape character 'd' at line 7, column 20 (a regular expression in double quotes? "
+         "write it in single quotes: '^/news/\\d+/')"),
+        (GOOD + "articles:\n  allow: ['^/(news/\\d+']\n", "articles.allow[0]",
+         "invalid regular expression '^/(news/\\d+': missing ), unterminated subpattern at position 2"),
         ("name: [unclosed\n", "(file)", "not valid YAML"),
         ("- just\n- a list\n", "", "must be a mapping"),
     ],
@@ -102,6 +118,16 @@ def test_bad_profiles_name_file_field_and_problem(tmp_path, text, field, problem
     assert problem in error.problem
     message = str(error)
     assert "\n" not in message and str(path) in message and problem in message
+
+
+def test_domains_cover_subdomains_and_sitemaps_may_come_from_robots_txt(tmp_path):
+    text = GOOD.replace("  sitemaps: [/sitemap.xml]", "  sitemaps: auto") + "domains: [example.org]\n"
+    profile = load_profile(write_profile(tmp_path, text))
+    assert profile.domains == ("example.org",) and profile.owns("https://news.example.org/a")
+    assert profile.discovery.robots_sitemaps and profile.discovery.sitemaps == ()
+    both = load_profile(write_profile(tmp_path, GOOD.replace("[/sitemap.xml]", "[auto, /extra.xml]"), "both"))
+    assert both.discovery.robots_sitemaps and both.discovery.sitemaps == ("/extra.xml",)
+    assert not load_profile(write_profile(tmp_path, GOOD, "plain")).discovery.robots_sitemaps
 
 
 def test_bad_file_name_is_refused(tmp_path):

@@ -17,6 +17,8 @@ from crawler.profiles import SITES_DIR
 from tests.conftest import ORIGIN, ROOT, run_scrapy
 from tests.crawl_helpers import DEAD_PATH, crawl, crawl_args, last_stats, start_crawl, wait_for
 from tests.crawl_helpers import summary_line as summary_of
+from tests.replay_server import ReplayServer
+from tests.replicas import replicas
 
 pytestmark = pytest.mark.e2e
 
@@ -152,6 +154,24 @@ def test_a_broken_profile_is_one_readable_line_and_a_failed_exit(broken_sites, t
     assert not out.exists()
 
 
+@pytest.mark.parametrize(("profile", "field", "problem"), [
+    ("timezone: UTC\n", "discovery", "names no sitemaps, feeds or listings"),
+    ("timezone: UTC\ndomains: [https://www.example.org]\ndiscovery:\n  sitemaps: auto\n", "domains[0]",
+     "must be a host name such as example.com, not a URL"),
+])
+@pytest.mark.parametrize("command", [["list"], ["crawl", "example"], ["crawlall"], ["checksites"]])
+def test_a_profile_that_could_never_find_an_article_is_refused_at_start(tmp_path, command, profile, field, problem):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    path = sites / "example.yaml"
+    path.write_text("name: Example News\norigin: https://www.example.org\n" + profile, encoding="utf-8")
+    out = tmp_path / "out"
+    run = run_scrapy(*command, "-s", f"SITES_DIR={sites}", "-s", f"OUTPUT_DIR={out}")
+    assert run.returncode == 2, run.output[-3000:]
+    assert_one_clean_error(run, str(path), field, problem)
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
@@ -258,10 +278,29 @@ def test_a_404_is_counted_and_does_not_fail_the_run(replica, tmp_path):
         ({"finish_reason": "finished", "articles/missing": 1, "item_scraped_count": 9}, True),  # 10%
         ({"finish_reason": "finished", "articles/missing": 3, "item_scraped_count": 9}, False),  # 25%
         ({"finish_reason": "finished", "articles/missing": 1}, False),  # 100%
+        # candidates that are listings (pages/not_article) are not judged while other pages held articles
+        ({"finish_reason": "finished", "articles/missing": 13, "pages/not_article": 13, "item_scraped_count": 12},
+         True),
+        ({"finish_reason": "finished", "articles/missing": 14, "pages/not_article": 12, "item_scraped_count": 4},
+         False),
+        ({"finish_reason": "finished", "articles/missing": 5, "pages/not_article": 5}, False),  # no article at all
+        # a site crawl that discovered nothing, or whose articles.allow refused every URL, cannot be healthy
+        ({"finish_reason": "finished", "discovery/sources": 2, "discovery/candidates": 3}, True),
+        ({"finish_reason": "finished", "discovery/sources": 2}, False),
+        ({"finish_reason": "finished", "discovery/sources": 2, "discovery/rejected_allow": 40}, False),
+        ({"finish_reason": "finished", "discovery/sources": 1, "discovery/sitemaps_skipped_since": 1}, True),
+        ({"finish_reason": "finished", "discovery/sources": 3, "item_scraped_count": 12}, True),  # resumed JOBDIR
     ],
 )
 def test_assess(stats, healthy):
     assert (assess(stats, 0.2) == []) is healthy
+
+
+def test_a_discovery_that_finds_nothing_says_why():
+    rejected = {"finish_reason": "finished", "discovery/sources": 3, "discovery/rejected_allow": 25}
+    assert assess(rejected) == ["articles.allow/deny rejected all 25 URL(s) of the site that discovery saw"]
+    assert assess({"finish_reason": "finished", "discovery/sources": 3}) == [
+        "discovery found no candidate article URL (check the profile's discovery sources and domains)"]
 
 
 def test_summary_line_reads_the_stats():
@@ -273,3 +312,40 @@ def test_summary_line_reads_the_stats():
     assert "empty_body 1" in line and "no_title 2" in line and "1 dead" in line and "40 requests" in line
     assert "12.3s" in line and "2 URL lines refused" in line
     assert "FAILED (finish reason 'shutdown')" in summary_line("x", {}, ["finish reason 'shutdown'"])
+
+
+@pytest.mark.e2e
+def test_a_profile_whose_allow_matches_nothing_fails_with_its_reason(replica, tmp_path):
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    profile = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
+    changed = profile.replace("    - ^/(national|politics|", "    - ^/no-such-section/(national|politics|")
+    assert changed != profile
+    (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
+    out = tmp_path / "out"
+    run = crawl("phnompenhpost", replica, out, "-s", f"SITES_DIR={sites}")
+    assert run.returncode == 1, run.output[-3000:]
+    assert "FAILED (articles.allow/deny rejected all " in run.output
+    assert not last_stats(out)["healthy"]
+
+
+@pytest.mark.e2e
+def test_a_minimal_profile_remembers_candidates_that_are_no_article(tmp_path):
+    """A WordPress site with only `sitemaps: auto`: the sitemaps also list pages, categories, tags and users.
+    The category page holds no article: the run stays healthy, and the next run does not fetch it again."""
+    site = next(r for r in replicas() if r.name == "riverside")  # the WordPress-style replica
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    minimal = f"name: Minimal\norigin: {site.profile.origin}\ntimezone: UTC\ndiscovery:\n  sitemaps: auto\n"
+    (sites / f"{site.name}.yaml").write_text(minimal, encoding="utf-8")
+    out = tmp_path / "out"
+    with ReplayServer(site.folder) as server:
+        first = crawl(site.name, server, out, "-s", f"SITES_DIR={sites}")
+        assert first.returncode == 0, first.output[-3000:]
+        stats = last_stats(out)["stats"]
+        assert stats["pages/not_article"] >= 1 and stats["articles/new"] == len(site.expected)
+        fetched = len(server.requests)
+        second = crawl(site.name, server, out, "-s", f"SITES_DIR={sites}")
+        assert second.returncode == 0, second.output[-3000:]
+        again = server.requests[fetched:]
+    assert not [path for path in again if "/category/" in path or path.startswith("/20")], again

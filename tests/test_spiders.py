@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery.memory import UrlMemory, memory_path
 from crawler.items import Article
-from crawler.profiles import SITES_DIR, ProfileError
+from crawler.profiles import SITES_DIR, ProfileError, load_profiles
 from crawler.spiderloader import SiteSpiderLoader
 from crawler.spiders.article import ArticleSpider
 from crawler.spiders.base import SpiderArgumentError
@@ -95,7 +95,7 @@ def collect_start(spider: Any) -> list[Any]:
 
 def test_loader_lists_code_spiders_and_one_spider_per_profile():
     spiders = loader()
-    assert spiders.list() == ["article", "phnompenhpost"]
+    assert spiders.list() == sorted(["article", *load_profiles(SITES_DIR)])
     site = spiders.load("phnompenhpost")
     assert issubclass(site, SiteSpider) and site.name == "phnompenhpost"
     assert site.profile is not None and site.profile.origin == ORIGIN
@@ -103,6 +103,9 @@ def test_loader_lists_code_spiders_and_one_spider_per_profile():
     with pytest.raises(KeyError, match="nosuchsite"):
         spiders.load("nosuchsite")
     assert spiders.find_by_request(Request(f"{ORIGIN}/national/x")) == ["phnompenhpost"]
+    for site_id, profile in load_profiles(SITES_DIR).items():  # every profile, whatever the sites are
+        assert spiders.load(site_id).profile == profile
+        assert spiders.find_by_request(Request(f"{profile.origin}/some/story")) == [site_id]
 
 
 def test_loader_reports_a_bad_profile_when_used_not_when_built(tmp_path):
@@ -255,6 +258,41 @@ def test_sitemap_and_feed_entries_become_candidates_with_their_newest_date(site_
     assert candidates[SEED_URL] == datetime(2030, 1, 1, tzinfo=UTC)
     site_spider.offer(f"{ORIGIN}/tags/asean", None, "listing")
     assert f"{ORIGIN}/tags/asean" not in candidates
+
+
+def test_discovery_counts_candidates_once_and_urls_the_article_rules_reject(site_spider):
+    sitemap = response(XmlResponse, f"{MIRROR}/sitemap/articles-2024-10.xml",
+                       (PAGES / "sitemap" / "articles-2024-10.xml").read_bytes())
+    list(site_spider.parse_sitemap(sitemap))
+    site_spider.parse_feed(response(XmlResponse, f"{MIRROR}/rss.xml", (PAGES / "rss.xml").read_bytes()))
+    site_spider.offer(f"{ORIGIN}/tags/asean", None, "listing")  # the site's, refused by articles.deny
+    site_spider.offer("https://www.example.org/national/x", None, "listing")  # another site's
+    counted = stats(site_spider)
+    assert counted["discovery/candidates"] == len(site_spider._candidates) == len(expected_articles()) + 1
+    assert counted["discovery/rejected_allow"] == 1 and counted["discovery/not_article"] == 2
+
+
+def robots_profile(tmp_path: Path) -> Path:
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    text = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
+    text = text.replace("sitemaps: [/sitemap.xml]", "sitemaps: auto").replace("feeds: [/rss.xml]", "feeds: []")
+    (sites / "phnompenhpost.yaml").write_text(text.split("  listings:")[0] + "\n", encoding="utf-8")
+    return sites
+
+
+def test_sitemaps_auto_reads_the_sitemap_lines_of_robots_txt(tmp_path):
+    spider = make_spider(loader(robots_profile(tmp_path)).load("phnompenhpost"), tmp_path / "out", base_url=MIRROR)
+    requests = collect_start(spider)
+    assert [r.url for r in requests] == [f"{MIRROR}/robots.txt"]
+    robots = response(TextResponse, f"{MIRROR}/robots.txt", (PAGES / "robots.txt").read_bytes())
+    sitemaps = list(requests[0].callback(robots))
+    assert [r.url for r in sitemaps] == [f"{MIRROR}/sitemap.xml"]  # the real site's URL, fetched from the mirror
+    assert sitemaps[0].callback == spider.parse_sitemap
+    assert stats(spider)["discovery/sources"] == 1
+    empty = response(TextResponse, f"{MIRROR}/robots.txt", b"User-agent: *\nDisallow: /admin\n")
+    assert list(spider.parse_robots(empty)) == []
+    assert stats(spider)["discovery/failed"] == 1
 
 
 def test_links_to_the_origin_host_in_other_spellings_become_one_candidate(site_spider):
@@ -505,6 +543,21 @@ def test_a_page_without_an_article_is_counted_missing(site_spider, caplog):
     assert stats(site_spider)["articles/missing"] == 1
     assert any(key.startswith("articles/missing/") for key in stats(site_spider))
     assert any("No article found" in r.getMessage() for r in caplog.records)
+
+
+def test_a_candidate_that_is_a_listing_is_remembered_and_not_fetched_again(tmp_path):
+    out = tmp_path / "out"
+    spider = make_spider(loader().load("phnompenhpost"), out, base_url=MIRROR)
+    key = f"{ORIGIN}/national/looks-like-an-article"
+    listing = response(HtmlResponse, mirror(key), (PAGES / "sections" / "national.html").read_bytes(),
+                       meta={"key": key})
+    assert list(spider.parse_article(listing)) == []
+    assert stats(spider)["pages/not_article"] == 1 and stats(spider)["articles/missing/listing"] == 1
+    spider._on_spider_closed(spider)
+    later = make_spider(loader().load("phnompenhpost"), out, base_url=MIRROR)
+    assert later.fetch_reason(key, None) is None  # the next run skips it, like a dead link
+    assert later.fetch_reason(key, datetime.now(UTC) + timedelta(days=1)) == "revived"  # unless dated later
+    later._on_spider_closed(later)
 
 
 def test_non_text_responses_are_counted_and_skipped(site_spider):

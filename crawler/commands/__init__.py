@@ -1,5 +1,6 @@
 """Project commands (COMMANDS_MODULE): `crawl` with a meaningful exit status, `list` with readable errors,
-`checksites` to try every site profile without writing anything.
+`checksites` to try every site profile without writing anything, `crawlall` to crawl every site in turn,
+`addsite` to draft a new site's profile, `record` to save a crawl as a test replica.
 
 Exit statuses of `scrapy crawl`: 0 healthy run; 1 the run failed, for one of the reasons
 `crawler.extensions.summary.assess` gives (stopped at a failed write, Redis unreachable, did not finish,

@@ -19,8 +19,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.commands.sitereport import detail_lines, value_problems, warnings
 from crawler.extensions.summary import finish_problem, stat_count
-from crawler.pipelines.check import CHECKED_FIELDS
+from crawler.pipelines.check import CHECKED_FIELDS, CheckPipeline
 from crawler.profiles import ProfileError
 from crawler.spiders.base import SpiderArgumentError, check_base_url
 
@@ -147,7 +148,8 @@ class Command(ScrapyCommand):
             return EXIT_USAGE
         crawlers: dict[str, Crawler] = {}
         spider_args = {"check": str(opts.articles), **({"base_url": self.base_url} if self.base_url else {})}
-        for name in args or sites:
+        scheduled = [name for name in sites if getattr(getattr(loader.load(name), "profile", None), "scheduled", True)]
+        for name in args or scheduled:  # without names: the sites crawlall crawls
             crawler = self.crawler_process.create_crawler(name)
             self.crawler_process.crawl(crawler, **spider_args)
             crawlers[name] = crawler
@@ -155,7 +157,13 @@ class Command(ScrapyCommand):
         failed = False
         for name, crawler in crawlers.items():
             stats = crawler.stats.get_stats()
-            problems = assess_site(stats)
+            pipeline = crawler.get_item_pipeline(CheckPipeline)
+            checked = pipeline.checked if pipeline is not None else []
+            problems = assess_site(stats) + value_problems(checked)
             failed |= bool(problems)
             print(report_line(name, stats, problems), flush=True)
+            spider = crawler.spider
+            samples = getattr(spider, "samples", {})
+            notes = warnings(stats, checked, getattr(spider, "empty_sources", []))
+            print("\n".join(detail_lines(samples, checked, notes)), flush=True)
         return EXIT_FAILED if failed else EXIT_OK

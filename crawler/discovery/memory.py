@@ -21,6 +21,9 @@ from crawler.state import is_damaged
 logger = logging.getLogger(__name__)
 
 MEMORY_FILE = "urls.sqlite"
+NOT_ARTICLE = 200
+"""The status remembered for a candidate page that answered but holds no article (a listing, a soft 404):
+like a dead link, it is not fetched again until discovery dates it later."""
 _MAX_HOPS = 5
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS aliases (url TEXT PRIMARY KEY, target TEXT NOT NULL, seen TEXT NOT NULL)",

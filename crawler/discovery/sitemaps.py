@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO
+from urllib.parse import urljoin
 
 from crawler.discovery.links import Link, http_url, parse_datetime
 from crawler.discovery.xmlsource import DEFAULT_MAX_BYTES, iter_elements, local_name, open_document, release, text_of
@@ -133,3 +134,18 @@ def _entry(element: object) -> Link | None:
     if not loc:
         return None
     return Link(http_url(loc) or loc, lastmod or published)
+
+
+_ROBOTS_SITEMAP_RE = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.I)
+
+
+def robots_sitemaps(robots_txt: str, robots_url: str) -> list[str]:
+    """The sitemap URLs a robots.txt names in `Sitemap:` lines (any group, any case), absolute, in order,
+    without repeats; URLs that are not http(s) are left out."""
+    found: list[str] = []
+    for line in robots_txt.splitlines():
+        match = _ROBOTS_SITEMAP_RE.match(line.split("#", 1)[0])
+        url = http_url(urljoin(robots_url, match.group(1))) if match else None
+        if url is not None and url not in found:
+            found.append(url)
+    return found

@@ -100,9 +100,17 @@ def finish_problem(stats: Mapping[str, Any]) -> str | None:
 
 
 def missing_ratio(stats: Mapping[str, Any]) -> float:
-    """Share of fetched article pages (200, text) that held no article."""
+    """Share of fetched article pages (200, text) that held no article.
+
+    Candidates that are no article at all (`pages/not_article`: a section page or a soft 404 that the
+    discovery rules let through; the site spider remembers them) do not count while some page held an
+    article: only pages that look like articles are judged. When none did, every page counts.
+    """
     missing = stat_count(stats, "articles/missing")
-    pages = missing + stat_count(stats, "item_scraped_count") + stat_count(stats, "item_dropped_count")
+    found = stat_count(stats, "item_scraped_count") + stat_count(stats, "item_dropped_count")
+    if found:
+        missing -= min(missing, stat_count(stats, "pages/not_article"))
+    pages = missing + found
     return missing / pages if pages else 0.0
 
 
@@ -138,6 +146,21 @@ def article_problems(stats: Mapping[str, Any], limits: Limits) -> list[str]:
     return []
 
 
+def discovery_problem(stats: Mapping[str, Any]) -> str | None:
+    """A site crawl whose discovery found no candidate article URL can never write anything (None: it found
+    some, or the run had no discovery, or `-a since=` skipped every sitemap, or article pages were fetched
+    all the same: a run resumed from JOBDIR continues the requests its first part discovered)."""
+    if not stat_count(stats, "discovery/sources") or stat_count(stats, "discovery/candidates"):
+        return None
+    fetched = ("item_scraped_count", "item_dropped_count", "articles/missing", "discovery/sitemaps_skipped_since")
+    if any(stat_count(stats, key) for key in fetched):
+        return None
+    rejected = stat_count(stats, "discovery/rejected_allow")
+    if rejected:
+        return f"articles.allow/deny rejected all {rejected} URL(s) of the site that discovery saw"
+    return "discovery found no candidate article URL (check the profile's discovery sources and domains)"
+
+
 def assess(stats: Mapping[str, Any], limits: Limits | float = Limits()) -> list[str]:
     """Why a run counts as failed (empty when it was healthy). `limits` may be just the missing ratio."""
     if not isinstance(limits, Limits):
@@ -148,7 +171,9 @@ def assess(stats: Mapping[str, Any], limits: Limits | float = Limits()) -> list[
     errors = stat_count(stats, "log_count/ERROR")
     if errors:
         problems.append(f"{errors} error(s) logged")
-    if discovered_nothing(stats):
+    if problem := discovery_problem(stats):
+        problems.append(problem)
+    elif discovered_nothing(stats):
         problems.append("discovery found no article URL (the sources, or the profile's articles.allow?)")
     missing = stat_count(stats, "articles/missing")
     if missing and missing_ratio(stats) > limits.missing_max_ratio:

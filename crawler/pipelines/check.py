@@ -2,7 +2,7 @@
 
 It follows validate and normalise, so an article counts here only when it would have become a post,
 and records in the stats which fields it has (`check/articles`, `check/fields/<field>`) and its body
-length (`check/body_chars`). Nothing is written.
+length (`check/body_chars`), and keeps the values `scrapy checksites` shows (`checked`). Nothing is written.
 """
 
 from __future__ import annotations
@@ -34,9 +34,24 @@ def present_fields(item: Any) -> list[str]:
     return found
 
 
+def shown_values(item: Any) -> dict[str, str | None]:
+    """The values of an article that `scrapy checksites` prints: URL, title, date, category, language."""
+    adapter = ItemAdapter(item)
+    date = adapter.get("date")
+    return {
+        "url": adapter.get("origin_url") or adapter.get("url"),
+        "title": adapter.get("title"),
+        "date": date.strftime("%Y-%m-%dT%H:%M:%SZ") if date is not None else None,
+        "category": adapter.get("category"),
+        "language": adapter.get("language"),
+    }
+
+
 class CheckPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.checked: list[dict[str, str | None]] = []
+        """shown_values() of every checked article."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -48,4 +63,5 @@ class CheckPipeline:
         for name in present_fields(item):
             stats.inc_value(f"check/fields/{name}")
         stats.inc_value("check/body_chars", len(ItemAdapter(item).get("body") or ""))
+        self.checked.append(shown_values(item))
         return item

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _LANG_RE = re.compile(r"^[a-z]{2}$")
+_NUMBER_RE = re.compile(r"^[\d_.-]+$")
+"""A path segment made of digits (a year, a date, an id) is never a category."""
 
 
 def _collapse(text: str | None) -> str | None:
@@ -56,11 +58,12 @@ def category_for(origin_url: str, section: str | None, profile: SiteProfile | No
     """The category in upper case, by the profile's rule.
 
     `path_segment`: the first URL path segment (only when the URL has a section segment before the
-    article's own); `section`: the page's section. Each falls back to the other; generic pages
-    (no profile) use the section first.
+    article's own, and never a number: `/2024/10/18/slug/` is a date permalink, not a section);
+    `section`: the page's section. Each falls back to the other; generic pages (no profile) use the
+    section first.
     """
     segments = _path_segments(origin_url)
-    segment = segments[0] if len(segments) >= 2 else None
+    segment = segments[0] if len(segments) >= 2 and not _NUMBER_RE.match(segments[0]) else None
     section = _collapse(section)
     by_path = profile is not None and profile.category_from == "path_segment"
     raw = (segment or section) if by_path else (section or segment)

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 #: Our own meta keys that a followed redirect carries over (Scrapy's internal keys must not travel).
-CARRIED_META = ("lastmod", "origin_root", "redirect_hops", "redirected_from")
+CARRIED_META = ("lastmod", "origin_root", "redirect_hops", "redirected_from", "followed")
 DEAD_STATUSES = (404, 410)
 
 
@@ -215,12 +215,21 @@ class NewsSpider(Spider):
         article = extract_article(response.body, origin, profile, http_encoding=header_charset(response))
         article.url = response.url
         if article.page_type != "article":
-            self.count("articles/missing")
-            self.count(f"articles/missing/{article.page_type}")
-            self.logger.warning("No article found on %s (%s)", response.url, article.page_type)
+            yield from self.without_article(response, origin, article.page_type)
             return
         article.lastmod = meta.get("lastmod")
         yield article
+
+    def without_article(self, response: Response, origin: str, page_type: str) -> Iterator[Request]:
+        """A fetched page held no article: count and log it (a subclass may follow its links instead)."""
+        self.count("articles/missing")
+        self.count(f"articles/missing/{page_type}")
+        self.logger.warning("No article found on %s (%s)", response.url, page_type)
+        self.page_without_article(response.meta.get("key") or self.key_of(origin), page_type)
+        yield from ()
+
+    def page_without_article(self, key: str, page_type: str) -> None:
+        """Hook: a fetched page held no article (`page_type` says what it was instead)."""
 
     def _follow_redirect(self, response: Response) -> Iterator[Request]:
         meta = {key: response.meta[key] for key in CARRIED_META if key in response.meta}

@@ -27,7 +27,9 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.links import http_url, parse_datetime
 from crawler.discovery.listings import parse_listing
-from crawler.discovery.sitemaps import parse_sitemap
+from crawler.discovery.memory import NOT_ARTICLE
+from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
+from crawler.discovery.urlshapes import NOT_ARTICLE as NOT_ARTICLE_PATH
 from crawler.distributed import LOCAL
 from crawler.extract.urls import to_mirror, to_origin
 from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url
@@ -47,6 +49,12 @@ CHECK_LISTING_PAGES = 2
 """A check (`-a check=N`) follows each listing's pagination once: enough to see that it works."""
 _REFUSED_WARNINGS = 10
 """Warnings per run about discovered URLs that are not http(s); the rest go to DEBUG (all are counted)."""
+SAMPLE_SIZE = 3
+"""URLs kept per kind (accepted, rejected) for `scrapy checksites` to show."""
+NOT_ARTICLE_PAGES = ("listing", "error_page", "not_html")
+"""Page types of a candidate that is no article at all (a section page, a soft 404, a PDF), as opposed to an
+article page extraction failed on. They are remembered like dead links so the next run does not fetch them
+again, and the run's health judges only the pages that look like articles."""
 
 
 def parse_since(value: str | None, profile: SiteProfile) -> datetime | None:
@@ -123,6 +131,10 @@ class SiteSpider(NewsSpider):
         self._store: StateStore | None = None
         self._discovery_done = False
         self._refused_logged = 0
+        self.samples: dict[str, list[str]] = {"accepted": [], "rejected": []}
+        """A few URLs the article rules accepted and rejected (what `scrapy checksites` shows)."""
+        self.empty_sources: list[str] = []
+        """Discovery sources that gave no article URL (a sitemap, feed or first listing page)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
@@ -218,7 +230,7 @@ class SiteSpider(NewsSpider):
         if isinstance(state, dict):
             self._candidates = state.setdefault("candidates", {})
         discovery = self.site.discovery
-        if not (discovery.sitemaps or discovery.feeds or discovery.listings):
+        if not (discovery.sitemaps or discovery.robots_sitemaps or discovery.feeds or discovery.listings):
             self.logger.error("Profile %s lists no sitemaps, feeds or listings to discover from", self.site.source)
             return
         self.logger.info(
@@ -227,13 +239,14 @@ class SiteSpider(NewsSpider):
             " (full backfill)" if self.full else (f" since {self.since:%Y-%m-%d}" if self.since else ""),
         )
         requests = [
+            *([self._discovery_request("/robots.txt", self.parse_robots)] if discovery.robots_sitemaps else []),
             *(self._sitemap_request(path) for path in discovery.sitemaps),
             *(self._discovery_request(path, self.parse_feed) for path in discovery.feeds),
             *(self._discovery_request(path, self.parse_listing, page=1) for path in discovery.listings),
         ]
         for request in requests:
             if request is not None:
-                self.count("discovery/sources")
+                self.count("discovery/sources")  # the health check knows discovery ran (crawler.extensions.summary)
                 yield request
 
     def _discovery_request(self, url: str, callback: Any, **meta: Any) -> Request | None:
@@ -274,6 +287,18 @@ class SiteSpider(NewsSpider):
     def sitemap_max_bytes(self) -> int:
         return self.settings.getint("SITEMAP_MAX_BYTES", 50 * 1024 * 1024)
 
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """`discovery.sitemaps: auto`: the sitemaps robots.txt names in its `Sitemap:` lines."""
+        urls = robots_sitemaps(getattr(response, "text", ""), self.origin_url_of(response.url, response.meta))
+        if not urls:
+            self.count("discovery/failed")
+            self.logger.error("%s names no sitemap (Sitemap: lines), and the profile says `sitemaps: auto`",
+                              response.url)
+        for url in urls:
+            request = self._sitemap_request(self.origin_url_of(url, {}))
+            if request is not None:
+                yield request
+
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         sitemap = parse_sitemap(response.body, max_bytes=self.sitemap_max_bytes)
         self.count("discovery/sitemaps")
@@ -287,8 +312,9 @@ class SiteSpider(NewsSpider):
                 if request is not None:
                     yield request
         elif sitemap.kind in ("urlset", "text"):
-            for link in sitemap.links:
-                self.offer(link.url, link.lastmod, "sitemap")
+            accepted = [self.offer(link.url, link.lastmod, "sitemap") for link in sitemap.links]
+            if not any(accepted):
+                self._empty_source(response.url)
         else:
             self.count("discovery/failed")
             self.logger.error("%s is not a sitemap (Content-Type %s)", response.url, _content_type(response))
@@ -300,8 +326,9 @@ class SiteSpider(NewsSpider):
         if feed.kind == "unknown":
             self.count("discovery/failed")
             self.logger.error("%s is not an RSS or Atom feed (Content-Type %s)", response.url, _content_type(response))
-        for link in feed.links:
-            self.offer(link.url, link.lastmod, "feed")
+        accepted = [self.offer(link.url, link.lastmod, "feed") for link in feed.links]
+        if feed.kind != "unknown" and not any(accepted):
+            self._empty_source(response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         page = int(response.meta.get("page", 1))
@@ -310,11 +337,12 @@ class SiteSpider(NewsSpider):
         keys = []
         for link in listing.links:
             key = self.key_of(self.origin_url_of(link, response.meta))
-            if self.site.is_article_url(key):
+            if self.offer(key, None, "listing"):
                 keys.append(key)
-                self.offer(key, None, "listing")
         unknown = [key for key in keys if not self.is_known(key)]
         if not keys:
+            if page == 1:
+                self._empty_source(response.url)
             self.count("discovery/listing_empty")
             self.logger.warning("Listing page %s links no article (stopping its pagination)", response.url)
         elif not unknown and not self.full:
@@ -331,24 +359,40 @@ class SiteSpider(NewsSpider):
             if request is not None:
                 yield request
 
-    def offer(self, url: str, lastmod: datetime | None, source: str) -> None:
-        """Add a discovered URL to the candidates, keeping the newest date any source gave.
+    def _empty_source(self, url: str) -> None:
+        self.count("discovery/empty_sources")
+        self.empty_sources.append(url)
+
+    def _sample(self, kind: str, url: str) -> None:
+        if len(self.samples[kind]) < SAMPLE_SIZE and url not in self.samples[kind]:
+            self.samples[kind].append(url)
+
+    def offer(self, url: str, lastmod: datetime | None, source: str) -> bool:
+        """Add a discovered URL to the candidates, keeping the newest date any source gave; True when the
+        URL is an article candidate of the site.
 
         `-a since=` is applied when discovery is done, to that newest date: an article a sitemap
         dates before `since` is skipped even when a listing also links it (listings give no dates).
         """
         key = self.key_of(self.origin_url_of(url, {}))
         if not self._http(key, f"{source} link"):
-            return
+            return False
         if not self.site.is_article_url(key):
             self.count("discovery/not_article")
-            return
+            if self.site.owns(key):
+                self.count("discovery/rejected_allow")  # on the site, refused by articles.allow/deny
+                self._sample("rejected", key)
+            return False
         self.count(f"discovery/links/{source}")
         if key in self._candidates:
             known = self._candidates[key]
             if lastmod is None or (known is not None and known >= lastmod):
-                return
+                return True
+        else:
+            self.count("discovery/candidates")
+            self._sample("accepted", key)
         self._candidates[key] = lastmod
+        return True
 
     def discovery_failed(self, failure: Failure) -> None:
         request: Request = failure.request  # type: ignore[attr-defined]
@@ -364,6 +408,15 @@ class SiteSpider(NewsSpider):
             self.logger.error("Discovery source %s failed: %s", request.url, failure.getErrorMessage())
 
     # ------------------------------------------------------------------ phase 2: articles
+
+    def page_without_article(self, key: str, page_type: str) -> None:
+        """A candidate that is no article at all is remembered like a dead link: not fetched again until a
+        sitemap or feed dates it later than now. That is a page extraction calls a listing, an error page or
+        not HTML, and any page without an article at a tag, author, category or pagination path (a
+        WordPress category page of teasers leaves no article text: `empty_body`)."""
+        if page_type in NOT_ARTICLE_PAGES or NOT_ARTICLE_PATH.match(urlsplit(key).path or "/"):
+            self.count("pages/not_article")
+            self.memory.mark_dead(key, NOT_ARTICLE)
 
     def _add_unfinished(self) -> None:
         """Articles of this site whose last write was cut short (killed run, disk error) are fetched
