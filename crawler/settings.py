@@ -47,7 +47,14 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.archive.capture.WarcCapture": 585,  # after HttpCompressionMiddleware (590): decoded payloads
 }
+
+# Web archive (crawler/archive): every article page fetched is kept as WARC request/response records in
+# OUTPUT_DIR/.crawler/warc/ (one gzip member per record, a new file every WARC_MAX_SIZE bytes), so
+# `scrapy reprocess` can rebuild posts without the network. WARC_ENABLED=0 turns capture off.
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1024**3
 
 # Run safety and reporting (crawler/extensions): one run per OUTPUT_DIR, a summary line and a JSON
 # stats file per run (OUTPUT_DIR/.crawler/runs/), a progress line every PROGRESS_INTERVAL seconds.
