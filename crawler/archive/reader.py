@@ -190,8 +190,9 @@ def _trailing_garbage(path: Path, end: int) -> bool:
     return False
 
 
-def _judge(record: Any, path: Path, index: int) -> tuple[Capture | None, str]:
-    """A usable capture, or None and the reason it is not one."""
+def _judge(record: Any, path: Path, index: int, sniff: bool = True) -> tuple[Capture | None, str]:
+    """A usable capture, or None and the reason it is not one. `sniff`: look at the payload of a response
+    without Content-Type (which consumes its start: scanning only)."""
     if record.rec_type != "response":
         return None, record.rec_type or "unknown"
     headers = record.rec_headers
@@ -209,7 +210,7 @@ def _judge(record: Any, path: Path, index: int) -> tuple[Capture | None, str]:
     encoding = (http.get_header("Content-Encoding") or "identity").strip().lower()
     if encoding not in ("identity", *BufferedReader.get_supported_decompressors()):
         return None, "unknown_encoding"
-    if not _is_html(record):
+    if sniff and not _is_html(record):
         return None, "not_html"
     return Capture(url, _warc_date(headers.get_header("WARC-Date")), path, index,
                    headers.get_header(FETCHED_URI)), ""
@@ -232,7 +233,7 @@ def _warc_date(value: str | None) -> datetime:
 
 
 def _page(record: Any, path: Path, index: int, max_bytes: int, counts: Counter[str]) -> Page | None:
-    capture, _ = _judge(record, path, index)
+    capture, _ = _judge(record, path, index, sniff=False)  # scan() judged it: this is the same record
     if capture is None:
         return None
     try:

@@ -135,7 +135,7 @@ class RotatingWarcWriter:
         if exchange.ip_address:
             warc_headers["WARC-IP-Address"] = exchange.ip_address
         return writer.create_warc_record(
-            exchange.target_uri, "response", payload=io.BytesIO(exchange.body), length=None,
+            exchange.target_uri, "response", payload=io.BytesIO(exchange.body), length=len(exchange.body),
             warc_headers_dict=warc_headers, http_headers=http,
         )
 
