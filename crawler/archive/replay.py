@@ -25,6 +25,7 @@ from scrapy.responsetypes import responsetypes
 from crawler.archive import ARCHIVE_URL, warc_dir
 from crawler.archive.reader import ArchiveError, Capture, Page, read_pages, scan, warc_files
 from crawler.extract.urls import strip_tracking
+from crawler.items import Article
 from crawler.profiles import SiteProfile, configured_profiles, profile_for_url
 from crawler.spiders.base import NewsSpider, SpiderArgumentError
 
@@ -82,7 +83,8 @@ async def replay(spider: NewsSpider, files: Sequence[Path], choose: Chooser) -> 
             counts["pages"] += 1
             _flush(spider, counts)
             for result in spider.parse_article(archived_response(page)):
-                if not isinstance(result, Request):  # a 200 page never redirects
+                if isinstance(result, Article):
+                    result.fetched = page.capture.date  # an undated page is dated when it was captured
                     yield result
     _flush(spider, counts)
 
