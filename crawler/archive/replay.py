@@ -148,11 +148,10 @@ class ReprocessSpider(NewsSpider):
             return None
         key = self.key_of(capture.url)
         if self.urls:
-            asked = self.urls & {key, strip_tracking(capture.url)}
-            if not asked:
+            if key not in self.urls:
                 self.count(STATS_PREFIX + "skipped/other_url")
                 return None
-            self._found.update(asked)
+            self._found.add(key)
         if self.sites:
             profile = self.profile_for(capture.url)
             if profile is None or profile.id not in self.sites:
@@ -161,6 +160,7 @@ class ReprocessSpider(NewsSpider):
         return key
 
     async def start(self) -> AsyncIterator[Any]:
+        self.urls = {self.key_of(url) for url in self.urls}  # an old URL that redirects means its article
         async for item in replay(self, self.files, self.choose):
             yield item
         missing = sorted(self.urls - self._found)
