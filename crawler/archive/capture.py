@@ -6,8 +6,8 @@ Only requests the spiders mark as article pages (the `archive_url` meta key) are
 their 200 answers: sitemaps, feeds, listings, robots.txt, redirects and errors are not. Files go to
 OUTPUT_DIR/.crawler/warc/ and rotate at WARC_MAX_SIZE bytes; WARC_ENABLED=0 turns capture off.
 
-A disk that refuses a record logs one ERROR (the run then fails, exit status 1), stops the capture
-for the rest of the run and changes nothing else: posts are still written.
+A record that cannot be written (a full disk) logs one ERROR (the run then fails, exit status 1), stops
+the capture for the rest of the run and changes nothing else: the page still reaches the spider.
 """
 
 from __future__ import annotations
@@ -75,11 +75,12 @@ class WarcCapture:
         assert stats is not None
         try:
             written = self.writer.write(exchange)
-        except OSError as exc:
+        except Exception as exc:  # a full disk, or a record warcio refuses: the page itself must go on
             self.failed = True
             stats.inc_value("warc/write_errors")
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
             logger.error("Cannot write the web archive %s: %s; no more pages are archived in this run",
-                         self.writer.path or self.writer.folder, exc.strerror or exc)
+                         self.writer.path or self.writer.folder, reason)
             return response
         stats.inc_value("warc/records")
         stats.inc_value("warc/bytes", written)
