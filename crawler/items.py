@@ -91,3 +91,7 @@ class Article:
 
     content_hash: str | None = None
     """SHA-256 of the rendered post, to tell an unchanged re-scrape from an update."""
+
+    fetched: datetime | None = None
+    """When the page was fetched, when that was not just now: the capture time (WARC-Date) of a page
+    taken from a web archive. A page without a publication date gets it as its estimated date."""

@@ -51,7 +51,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.QuietRobotsTxtMiddleware": 100,  # an unreachable robots.txt: one line, no traceback
+    "crawler.archive.capture.WarcCapture": 585,  # after HttpCompressionMiddleware (590): decoded payloads
 }
+
+# Web archive (crawler/archive): every article page fetched is kept as WARC request/response records in
+# OUTPUT_DIR/.crawler/warc/ (one gzip member per record, a new file every WARC_MAX_SIZE bytes), so
+# `scrapy reprocess` can rebuild posts without the network. WARC_ENABLED=0 turns capture off.
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1024**3
 
 # Run safety and reporting (crawler/extensions): one run per OUTPUT_DIR, a summary line and a JSON
 # stats file per run (OUTPUT_DIR/.crawler/runs/), a progress line every PROGRESS_INTERVAL seconds.

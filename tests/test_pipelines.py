@@ -151,6 +151,14 @@ def test_normalize_missing_date_is_estimated_loudly(tmp_path, caplog):
     assert len(warnings) == 1 and URL in warnings[0].getMessage()
 
 
+def test_a_missing_date_of_an_archived_page_is_its_capture_time(tmp_path):
+    captured = datetime(2019, 5, 4, 3, 2, 1, 654321, tzinfo=UTC)
+    item, crawler = normalize(tmp_path, raw(published=None, fetched=captured))
+    assert item.date == captured.replace(microsecond=654000)  # not the time of the backfill (NOW)
+    assert item.date_estimated is True
+    assert stats(crawler) == {"articles/date_estimated": 1}
+
+
 SECTION_PROFILE = """
 name: Example Daily
 origin: https://www.example-daily.test

@@ -118,6 +118,7 @@ class Command(ScrapyCommand):
             "ITEM_PIPELINES": PIPELINES,  # validate and normalise, then count: no post, store or feed
             "RUN_LOCK_ENABLED": False,  # the folder is the check's own; the sites are checked side by side
             "REDIS_URL": "",  # a check never joins a shared frontier
+            "WARC_ENABLED": False,  # nor keeps the pages it fetched
             "PROGRESS_INTERVAL": 0,
             # The report line per site replaces the crawl's summary line and stats file.
             "EXTENSIONS": {**self.settings.getdict("EXTENSIONS"), "crawler.extensions.summary.RunSummary": None},

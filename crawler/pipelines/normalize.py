@@ -125,7 +125,7 @@ class NormalizePipeline:
             adapter["date"] = utc_millis(published, zone)
             adapter["date_estimated"] = False
         else:
-            adapter["date"] = utc_millis(self.now(), UTC)
+            adapter["date"] = utc_millis(adapter.get("fetched") or self.now(), UTC)
             adapter["date_estimated"] = True
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("articles/date_estimated")

@@ -24,6 +24,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.encoding import http_content_type_encoding
 
+from crawler.archive import ARCHIVE_URL
 from crawler.discovery.memory import UrlMemory, memory_path
 from crawler.distributed import is_worker
 from crawler.distributed.relay import RelayMemory
@@ -187,8 +188,10 @@ class NewsSpider(Spider):
         if not meta.get("redirected_from"):
             self.count("articles/requested")
         meta = {**meta, "key": key, "dont_redirect": True, "handle_httpstatus_list": list(REDIRECT_STATUSES)}
+        fetch_url = fetch_url or self.fetch_url_of(key, meta)
+        meta[ARCHIVE_URL] = self.origin_url_of(fetch_url, meta)  # the web archive files the page under this URL
         return Request(
-            fetch_url or self.fetch_url_of(key, meta),
+            fetch_url,
             callback=self.parse_article,
             errback=self.article_failed,
             meta=meta,

@@ -9,6 +9,9 @@ feed and a sitemap both list is judged by its newest date, so an unchanged site 
 Articles whose last write was cut short (no content hash in the store) are fetched whether or not
 discovery lists them, so every post written reaches some run's feed. Only http(s) URLs are fetched.
 
+With `-a warc=PATH` there is no discovery and no request: the site's article pages are taken from WARC
+files instead (crawler.archive.replay), those the store does not hold yet (all with `-a full=1`).
+
 The loader (crawler.spiderloader) makes one subclass per profile, with `name` and `profile` set.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
 from datetime import datetime, time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -24,6 +28,8 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.archive.reader import ArchiveError, Capture, warc_files
+from crawler.archive.replay import replay
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.links import http_url, parse_datetime
 from crawler.discovery.listings import parse_listing
@@ -68,6 +74,16 @@ def parse_since(value: str | None, profile: SiteProfile) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=profile.timezone)
 
 
+def parse_warc(value: str | None) -> list[Path] | None:
+    """`-a warc=PATH`: the WARC files of a file, a folder or a glob pattern."""
+    if value is None:
+        return None
+    try:
+        return warc_files(value.strip())
+    except ArchiveError as exc:
+        raise SpiderArgumentError(f"warc: {exc}") from None
+
+
 def parse_flag(name: str, value: str | None) -> bool:
     """`-a full=1`: 1/true/yes/on or 0/false/no/off."""
     if value is None:
@@ -106,14 +122,14 @@ def is_stale(lastmod: datetime | None, record: Record) -> bool:
 
 
 class SiteSpider(NewsSpider):
-    """Profile-driven incremental crawl of one site. Arguments: base_url, since, full, check."""
+    """Profile-driven incremental crawl of one site. Arguments: base_url, since, full, check, warc."""
 
     profile: ClassVar[SiteProfile | None] = None
-    allowed_arguments = ("base_url", "since", "full", "check")
+    allowed_arguments = ("base_url", "since", "full", "check", "warc")
 
     def __init__(
         self, base_url: str | None = None, since: str | None = None, full: str | None = None,
-        check: str | None = None, **kwargs: Any
+        check: str | None = None, warc: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         if self.profile is None:
@@ -122,6 +138,9 @@ class SiteSpider(NewsSpider):
         self.since = parse_since(since, self.profile)
         self.full = parse_flag("full", full)
         self.check = parse_count("check", check)
+        self.warc = parse_warc(warc)
+        if self.warc is not None and self.check is not None:
+            raise SpiderArgumentError("check and warc cannot be combined: a check fetches the site's newest articles")
         self.allowed_domains = list(self.profile.domains)
         if self.base_url:
             self.allowed_domains.append(urlsplit(self.base_url).hostname or "")
@@ -226,6 +245,11 @@ class SiteSpider(NewsSpider):
         if self.worker:
             return  # the leader discovers; a worker takes article requests from the shared queue
         self._open_store()
+        if self.warc is not None:
+            self.logger.info("Backfilling %s from %d WARC file(s), without requests", self.site.origin, len(self.warc))
+            async for item in replay(self, self.warc, self.choose_capture):
+                yield item
+            return
         state = getattr(self, "state", None)  # set by Scrapy's SpiderState extension when JOBDIR is used
         if isinstance(state, dict):
             self._candidates = state.setdefault("candidates", {})
@@ -407,6 +431,27 @@ class SiteSpider(NewsSpider):
         else:
             self.logger.error("Discovery source %s failed: %s", request.url, failure.getErrorMessage())
 
+    # ------------------------------------------------------------------ backfill from web archives
+
+    def choose_capture(self, capture: Capture) -> str | None:
+        """An archived page of this site's articles that the archive lacks (any with `-a full=1`), keyed by
+        its canonical URL; None (counted) for the rest."""
+        key = self.key_of(self.origin_url_of(capture.url, {}))
+        if not self.site.owns(key):
+            self.count("archive/skipped/offsite")
+            return None
+        if not self.site.is_article_url(key):
+            self.count("archive/skipped/not_article")
+            return None
+        if self.since is not None and capture.date < self.since:
+            self.count("archive/skipped/since")
+            return None
+        record = self._store.get(key) if self._store is not None else None
+        if record is not None and record.content_hash is not None and not self.full:
+            self.count("archive/skipped/known")  # a backfill adds what is missing; a crawl keeps the rest fresh
+            return None
+        return key
+
     # ------------------------------------------------------------------ phase 2: articles
 
     def page_without_article(self, key: str, page_type: str) -> None:
@@ -435,7 +480,7 @@ class SiteSpider(NewsSpider):
             self.logger.info("%d unfinished article(s) that discovery did not list are fetched again", added)
 
     def _on_idle(self, spider: Spider) -> None:
-        if spider is not self:
+        if spider is not self or self.warc is not None:
             return
         if not self._discovery_done:
             self._discovery_done = True

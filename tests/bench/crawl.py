@@ -15,6 +15,10 @@ process on 127.0.0.1. Then, as subprocesses:
 Printed per run: wall time, requests, article pages, requests per second, articles per second, peak
 RSS of the crawl process (from wait4) and requests per new article. Comparing the two sizes shows
 whether memory stays flat as the site grows.
+
+The first run is made twice, with the web archive off (`WARC_ENABLED=0`) and on (the default), and a
+line per size gives what the capture costs per article (CPU time of the crawl process, from wait4,
+and crawl time) and how many bytes of WARC files it writes per article.
 """
 
 from __future__ import annotations
@@ -213,6 +217,10 @@ class Result:
     new: int
     peak_rss_mb: float
     exit_status: int
+    cpu_seconds: float = 0.0
+    """User + system CPU time of the crawl process."""
+    archive_bytes: int = 0
+    """Size of the WARC files the run left in OUTPUT_DIR/.crawler/warc."""
 
     def row(self) -> str:
         rate = self.requests / self.crawl_seconds if self.crawl_seconds else 0.0
@@ -229,6 +237,12 @@ HEADER = (f"{'run':<38} {'wall s':>6} {'crawl s':>7} {'requests':>8} {'articles'
 
 def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[int, float, float]:
     """Run a subprocess; (exit status, wall seconds, peak RSS in MB of that process)."""
+    status, seconds, peak, _ = run_measured_cpu(command, cwd, log)
+    return status, seconds, peak
+
+
+def run_measured_cpu(command: list[str], cwd: Path, log: Path) -> tuple[int, float, float, float]:
+    """Run a subprocess; (exit status, wall seconds, peak RSS in MB, user + system CPU seconds)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     with log.open("wb") as handle:
@@ -236,7 +250,7 @@ def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[int, float, 
         _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     peak_kb = usage.ru_maxrss  # kilobytes on Linux
-    return process.returncode, time.monotonic() - started, peak_kb / 1024
+    return process.returncode, time.monotonic() - started, peak_kb / 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_stats(out: Path) -> dict[str, Any]:
@@ -258,13 +272,25 @@ def crawl_project(server: ReplayServer, work: Path, label: str, concurrency: int
                   extra: tuple[str, ...] = (), out_name: str = "out") -> Result:
     out = work / out_name
     command = project_command(server, work, out, concurrency, extra)
-    status, seconds, peak = run_measured(command, ROOT, work / f"{label}.log")
+    status, seconds, peak, cpu = run_measured_cpu(command, ROOT, work / f"{label}.log")
     stats = run_stats(out)
     articles = int(stats.get("item_scraped_count", 0)) + int(stats.get("item_dropped_count", 0))
     new = int(stats.get("articles/new", 0))
     crawl_seconds = float(stats.get("elapsed_time_seconds", 0.0))
+    archive = sum(p.stat().st_size for p in (out / ".crawler" / "warc").glob("*.warc.gz"))
     return Result(label, seconds, crawl_seconds, int(stats.get("downloader/request_count", 0)), articles, new, peak,
-                  status)
+                  status, cpu, archive)
+
+
+def capture_line(size: int, with_warc: Result, without: Result) -> str:
+    """What the web archive costs per article written: CPU and crawl time, and WARC bytes."""
+    n = with_warc.new or 1
+    cpu = (with_warc.cpu_seconds - without.cpu_seconds) / n * 1000
+    crawl = (with_warc.crawl_seconds - without.crawl_seconds) / n * 1000
+    return (f"WARC capture ({size}): {cpu:+.2f} ms CPU per article ({with_warc.cpu_seconds / n * 1000:.1f} ms with, "
+            f"{without.cpu_seconds / (without.new or 1) * 1000:.1f} ms without), {crawl:+.2f} ms crawl time per "
+            f"article; archive {with_warc.archive_bytes / n / 1024:.1f} KiB per article "
+            f"({with_warc.archive_bytes / 1024 / 1024:.1f} MiB for {with_warc.new} articles)")
 
 
 def crawl_bare(server: ReplayServer, site: Site, work: Path) -> Result:
@@ -299,6 +325,8 @@ def bench(size: int, keep: bool) -> list[Result]:
     site, work = workspace(size, "bench-crawl")
     server = serve(site, work / "site")
     try:
+        plain = crawl_project(server, work, f"project spider, first run, no WARC ({size})",
+                              extra=("-s", "WARC_ENABLED=0"), out_name="out-nowarc")
         first = crawl_project(server, work, f"project spider, first run ({size})")
         again = crawl_project(server, work, f"project spider, rerun ({size})")
         bare = crawl_bare(server, site, work)
@@ -310,7 +338,7 @@ def bench(size: int, keep: bool) -> list[Result]:
         shutil.rmtree(work, ignore_errors=True)
     else:
         print(f"  (work folder kept: {work})")
-    return [first, again, bare]
+    return [plain, first, again, bare]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,10 +350,15 @@ def main(argv: list[str] | None = None) -> int:
           f"concurrency {CONCURRENCY}, politeness delays off")
     print(HEADER)
     failed = False
+    captures = []
     for size in args.sizes:
-        for result in bench(size, args.keep):
+        results = bench(size, args.keep)
+        for result in results:
             print(result.row(), flush=True)
             failed |= result.exit_status != 0
+        captures.append(capture_line(size, results[1], results[0]))
+    for line in captures:
+        print(line)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(the benchmark process serving the sites peaked at {own:.0f} MB)")
     return 1 if failed else 0
