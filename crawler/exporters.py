@@ -182,9 +182,10 @@ FEED_DIR = "_feeds"
 """Default folder of the run feeds, under OUTPUT_DIR (Jekyll ignores it: it starts with an underscore)."""
 FEED_FIELDS = (
     "code", "status", "origin_url", "file", "title", "description", "date", "category", "language", "image",
-    "authors", "content_hash",
+    "image_origin", "authors", "content_hash",
 )
-"""The keys of a feed line, in order."""
+"""The keys of a feed line, in order. `image` is what the post shows (the archive's copy when the picture
+was archived), `image_origin` the lead image's own URL on its site."""
 FEED_SUFFIX = ".jsonl"
 OPEN_SUFFIX = ".open"
 _MARKER_RE = re.compile(rf"^\.(.+{re.escape(FEED_SUFFIX)})\.\d+-[0-9a-f]+{re.escape(OPEN_SUFFIX)}$")
@@ -199,6 +200,8 @@ def feed_line(item: Any) -> bytes:
     values = {}
     for name in FEED_FIELDS:
         value = getattr(article, name)
+        if name == "image_origin" and value is None:
+            value = article.image  # not archived: the post shows the original URL
         values[name] = format_date(value) if isinstance(value, datetime) else value
     return (_ENCODER.encode(values) + "\n").encode("utf-8")
 

@@ -91,3 +91,10 @@ class Article:
 
     content_hash: str | None = None
     """SHA-256 of the rendered post, to tell an unchanged re-scrape from an update."""
+
+    image_origin: str | None = None
+    """The lead image's own URL when `image` points at the archive's copy (set by the image archive);
+    None when `image` is the original URL."""
+
+    images_missing: int = 0
+    """How many pictures of the post the image archive could not store (they keep their original URL)."""

@@ -13,6 +13,7 @@ from twisted.python.failure import Failure
 
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from crawler.distributed import BUSY_REASON, FrontierUsageError
+from crawler.errors import SettingError
 from crawler.extensions.lock import RunLocked
 from crawler.extensions.summary import DEFAULT_MISSING_MAX_RATIO, assess
 from crawler.profiles import ProfileError
@@ -60,7 +61,7 @@ class Command(ScrapyCrawlCommand):
         if isinstance(error, SpiderArgumentError | ProfileError):
             logger.error("Bad argument: %s", error)
             return EXIT_USAGE
-        if isinstance(error, FrontierUsageError):
+        if isinstance(error, FrontierUsageError | SettingError):
             logger.error("Bad setting: %s", error)
             return EXIT_USAGE
         if error is not None:
