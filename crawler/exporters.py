@@ -184,8 +184,8 @@ FEED_FIELDS = (
     "code", "status", "origin_url", "file", "title", "description", "date", "category", "language", "image",
     "image_origin", "authors", "content_hash",
 )
-"""The keys of a feed line, in order. `image` is what the post shows (the archive's copy when the picture
-was archived), `image_origin` the lead image's own URL on its site."""
+"""The keys of a feed line, in order. `image` is the lead image the post shows; when that is the archive's
+copy, `image_origin` is the picture's own URL on its site (else null: `image` is the original)."""
 FEED_SUFFIX = ".jsonl"
 OPEN_SUFFIX = ".open"
 _MARKER_RE = re.compile(rf"^\.(.+{re.escape(FEED_SUFFIX)})\.\d+-[0-9a-f]+{re.escape(OPEN_SUFFIX)}$")
@@ -200,8 +200,6 @@ def feed_line(item: Any) -> bytes:
     values = {}
     for name in FEED_FIELDS:
         value = getattr(article, name)
-        if name == "image_origin" and value is None:
-            value = article.image  # not archived: the post shows the original URL
         values[name] = format_date(value) if isinstance(value, datetime) else value
     return (_ENCODER.encode(values) + "\n").encode("utf-8")
 
