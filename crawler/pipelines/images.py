@@ -58,6 +58,10 @@ IMAGES_DIR = Path("assets") / "img"
 DEFAULT_URL_BASE = "/assets/img/"
 IMAGE_URL = "image_url"
 """Request meta key: the picture's original URL (the request itself may go to a mirror)."""
+REQUEST_META = {
+    "allow_offsite": True,  # pictures live on other hosts (CDNs) than the spider's allowed_domains
+    "give_up_log_level": "WARNING",  # a picture that keeps failing is not an error of the run
+}
 
 
 class ImageNotArchived(_MediaRequestFiltered):
@@ -163,7 +167,7 @@ class ImageArchivePipeline(FilesPipeline):
 
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         return [
-            Request(self.fetch_url(url, item), callback=NO_CALLBACK, meta={IMAGE_URL: url, "allow_offsite": True})
+            Request(self.fetch_url(url, item), callback=NO_CALLBACK, meta={**REQUEST_META, IMAGE_URL: url})
             for url in post_image_urls(as_article(item))
         ]
 
