@@ -175,6 +175,33 @@ def test_a_changed_article_fetches_only_its_new_picture_and_a_shared_picture_is_
     assert "pictures: 1 archived, 2 reused, 0 not archived" in summary_line(run)
 
 
+def test_pictures_on_the_sites_own_host_come_from_base_url_and_robots_txt_applies(tmp_path):
+    page = (REPLICA / "pages" / "articles" / "national" / f"{SEED_SLUG}.html").read_text(encoding="utf-8")
+    own = "/media/2024/10/workshop-hall.jpg"
+    forbidden = "/admin/uploads/workshop-badge.jpg"  # robots.txt: Disallow: /admin
+    edited = tmp_path / "seed.html"
+    edited.write_text(page.replace("https://github.com/user-attachments/assets/e343a584-18f6-43f0-b1bd-0f3752e79dc2",
+                                   own).replace("https://github.com/user-attachments/assets/3c8e09e7-d8a0-467f-9b64-"
+                                                "caa1db489632", forbidden), encoding="utf-8")
+    output = tmp_path / "out"
+    with ReplayServer(REPLICA) as server:
+        server.replace_file(SEED_URL.removeprefix(ORIGIN), str(edited))
+        jpeg = server.routes[mirror_path(ALL_PICTURES[0])]
+        server.routes[own] = server.routes[forbidden] = {**jpeg}
+        run = crawl("article", server, output, "-a", f"url={SEED_URL}", *archived(server))
+        assert run.returncode == 0, run.output[-3000:]
+        assert own in server.requests and forbidden not in server.requests
+    lead, inline, refused = shown(posts(output)[SEED_URL])
+    assert stored(output, inline).read_bytes() == (REPLICA / jpeg["file"]).read_bytes()
+    assert lead.startswith(ARCHIVE_BASE) and refused == ORIGIN + forbidden  # not archived: the original URL
+    db = sqlite3.connect(output / ".crawler" / "state.sqlite")
+    images = {url: (path, failure) for url, path, failure in db.execute("SELECT url, path, failure FROM images")}
+    db.close()
+    assert images[ORIGIN + own] == (inline.removeprefix(ARCHIVE_BASE), None)  # the real URL, not the mirror's
+    assert images[ORIGIN + forbidden] == (None, "robots")
+    assert last_stats(output)["stats"]["images/failed/robots"] == 1
+
+
 def answer(status: int, body: bytes, content_type: str, delay: float = 0.0) -> Any:
     def handler(request: Any) -> bool:
         if delay:

@@ -3,7 +3,6 @@ a store written before the archive), and the local store's atomic writes."""
 
 from __future__ import annotations
 
-import io
 import os
 import sqlite3
 import subprocess
@@ -73,7 +72,7 @@ def test_the_store_maps_each_original_url_to_its_copy_or_to_why_it_has_none(tmp_
 
 def test_a_picture_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
     store = AtomicFSFilesStore(str(tmp_path / "img"))
-    store.persist_file("93/93aa.jpg", io.BytesIO(JPEG), info=None)  # type: ignore[arg-type]
+    store.write("93/93aa.jpg", JPEG)
     assert (tmp_path / "img" / "93" / "93aa.jpg").read_bytes() == JPEG
 
     def full_disk(fd: int) -> None:
@@ -81,7 +80,7 @@ def test_a_picture_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", full_disk)
     with pytest.raises(OSError, match="No space left"):
-        store.persist_file("5c/5cbb.jpg", io.BytesIO(JPEG), info=None)  # type: ignore[arg-type]
+        store.write("5c/5cbb.jpg", JPEG)
     assert sorted(p.name for p in (tmp_path / "img" / "5c").iterdir()) == []  # no partial file, no temp file
 
 

@@ -2,9 +2,9 @@
 
 `picture_extension` tells a picture by its first bytes (what a browser shows in `<img>`), whatever the
 server's Content-Type says; SVG is refused on purpose (it can carry scripts). `AtomicFSFilesStore` is
-Scrapy's local-folder store writing each file as a dot-prefixed temp file, fsynced, then renamed, so a
-killed run never leaves a half-written picture under its final name (Jekyll skips dot files, and the
-next run removes the leftovers).
+Scrapy's local-folder store writing each file (in a thread) as a dot-prefixed temp file, fsynced, then
+renamed, so a killed run never leaves a half-written picture under its final name (Jekyll skips dot
+files, and the next run removes the leftovers).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.pipelines.files import FSFilesStore
+from scrapy.utils.asyncio import run_in_thread
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.exporters import clean_temp_files, write_atomic
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from os import PathLike
 
     from scrapy.pipelines.media import MediaPipeline
+    from twisted.internet.defer import Deferred
 
 _SIGNATURES = (
     (b"\xff\xd8\xff", ".jpg"),
@@ -59,14 +62,19 @@ class AtomicFSFilesStore(FSFilesStore):
         for folder in [root, *(p for p in root.iterdir() if p.is_dir())]:
             clean_temp_files(folder)
 
-    def persist_file(
+    def persist_file(  # type: ignore[override]
         self,
         path: str | PathLike[str],
         buf: BytesIO,
         info: MediaPipeline.SpiderInfo,
         meta: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-    ) -> None:
+    ) -> Deferred[None]:
+        """Write in a thread: the fsyncs must not hold up the crawl."""
+        return deferred_from_coro(run_in_thread(self.write, path, buf.getvalue()))
+
+    def write(self, path: str | PathLike[str], data: bytes) -> None:
+        """Write one file atomically (temp file, fsync, rename, fsync of the folder)."""
         absolute_path = self._get_filesystem_path(path)
-        self._mkdir(absolute_path.parent, info)
-        write_atomic(absolute_path, buf.getvalue())
+        absolute_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(absolute_path, data)
