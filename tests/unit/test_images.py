@@ -12,8 +12,9 @@ from crawler.errors import SettingError
 from crawler.items import Article
 from crawler.mirrors import parse_mirrors, to_mirror
 from crawler.pipelines.imagefiles import is_svg, picture_extension
+from crawler.pipelines.images import url_base
 from crawler.posts import parse_front_matter, render_post
-from crawler.posts.images import post_image_urls, use_archived_images
+from crawler.posts.images import archived_url, post_image_urls, use_archived_images
 from tests.conftest import REPLICA
 
 CDN = "https://pppenglish.sgp1.digitaloceanspaces.com/image/main/202410"
@@ -130,3 +131,13 @@ def test_a_bad_mirrors_setting_names_what_is_wrong(value, fragment):
     with pytest.raises(SettingError) as caught:
         parse_mirrors(value)
     assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize(("setting", "base", "shown"), [
+    (None, "/assets/img/", "/assets/img/93/93aa.jpg"),
+    ("/archive/pictures", "/archive/pictures/", "/archive/pictures/93/93aa.jpg"),
+    ("https://img.example.org", "https://img.example.org/", "https://img.example.org/93/93aa.jpg"),
+])
+def test_images_url_base_prefixes_the_stored_path(setting, base, shown):
+    assert url_base(setting) == base
+    assert archived_url(url_base(setting), "93/93aa.jpg") == shown
