@@ -9,7 +9,7 @@ SCRAPY := $(PY) -m scrapy
 
 help:
 	@echo "make demo           crawl the bundled Phnom Penh Post replica offline into output/"
-	@echo "make test           run every test (offline; installs jekyll and redis-server with apt-get when missing)"
+	@echo "make test           run every test (offline; installs jekyll, redis-server and chromium with apt-get when missing)"
 	@echo "make crawl          crawl the live Phnom Penh Post into output/"
 	@echo "make site           build the Jekyll site in output/ (installs Debian's jekyll if missing)"
 	@echo "make bench          crawl a generated site on 127.0.0.1: vs a bare Scrapy spider, and one machine vs a shared frontier"
@@ -52,4 +52,4 @@ site: $(STAMP)
 	$(PY) tests/site.py build
 
 clean:
-	rm -rf output/_posts output/_site output/.jekyll-cache output/.crawler output/_feeds .pytest_cache
+	rm -rf output/_posts output/_site output/.jekyll-cache output/.crawler output/_feeds output/assets/img .pytest_cache

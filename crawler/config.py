@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crawler.errors import SettingError
 from crawler.posts.frontmatter import OPTIONAL_FIELDS
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 RATIOS = ("ARTICLES_MISSING_MAX_RATIO", "ARTICLES_FAILED_MAX_RATIO")
 
 
-class SettingError(ValueError):
-    """A setting (`-s NAME=VALUE`, the environment or crawler/settings.py) with an unusable value."""
 
 
 def name_list(name: str, value: Any) -> list[str]:

@@ -182,9 +182,10 @@ FEED_DIR = "_feeds"
 """Default folder of the run feeds, under OUTPUT_DIR (Jekyll ignores it: it starts with an underscore)."""
 FEED_FIELDS = (
     "code", "status", "origin_url", "file", "title", "description", "date", "category", "language", "image",
-    "authors", "content_hash",
+    "image_origin", "authors", "content_hash",
 )
-"""The keys of a feed line, in order."""
+"""The keys of a feed line, in order. `image` is the lead image the post shows; when that is the archive's
+copy, `image_origin` is the picture's own URL on its site (else null: `image` is the original)."""
 FEED_SUFFIX = ".jsonl"
 OPEN_SUFFIX = ".open"
 _MARKER_RE = re.compile(rf"^\.(.+{re.escape(FEED_SUFFIX)})\.\d+-[0-9a-f]+{re.escape(OPEN_SUFFIX)}$")

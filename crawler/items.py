@@ -95,3 +95,10 @@ class Article:
     fetched: datetime | None = None
     """When the page was fetched, when that was not just now: the capture time (WARC-Date) of a page
     taken from a web archive. A page without a publication date gets it as its estimated date."""
+
+    image_origin: str | None = None
+    """The lead image's own URL when `image` points at the archive's copy (set by the image archive);
+    None when `image` is the original URL."""
+
+    images_missing: int = 0
+    """How many pictures of the post the image archive could not store (they keep their original URL)."""

@@ -87,11 +87,26 @@ LOG_FORMATTER = "crawler.logformatter.ArticleLogFormatter"
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
     "crawler.pipelines.normalize.NormalizePipeline": 200,
+    "crawler.pipelines.images.ImageArchivePipeline": 250,
     "crawler.pipelines.store.StorePipeline": 300,
 }
 # Optional front matter keys written when known: any of "author", "updated", "tags".
 # The seed post has neither `updated` nor `tags`, so only `author` is on by default.
 POST_OPTIONAL_FIELDS = ["author"]
+
+# The image archive (crawler/pipelines/images.py): every picture a post shows is downloaded once with
+# the crawl (Scrapy's FilesPipeline) and stored as served under FILES_STORE ("" = OUTPUT_DIR/assets/img,
+# which Jekyll publishes; any store Scrapy supports: a folder, s3://, gs://, ftp://). Posts point at
+# IMAGES_URL_BASE + the stored path. A stored picture is never fetched again (FILES_EXPIRES, in days).
+# ARCHIVE_IMAGES = False writes the original picture URLs, as the news site shows them.
+ARCHIVE_IMAGES = True
+FILES_STORE = ""
+IMAGES_URL_BASE = "/assets/img/"
+FILES_EXPIRES = 36500
+MEDIA_ALLOW_REDIRECTS = True
+# Other hosts a crawl needs (an image CDN), fetched from a mirror while posts keep the real URLs:
+# a JSON object of origins to mirror URLs, '{"https://cdn.example": "http://127.0.0.1:8001"}'.
+MIRRORS: dict[str, str] = {}
 
 # The feed of each run: one JSON line per post written (new or updated), appended and fsynced by the
 # store pipeline as each post is written, in POST_FEED_DIR/<spider>-<UTC start time>.jsonl (default

@@ -1,8 +1,10 @@
 """The article state store: one SQLite row per article written (URL, code, file, content hash, times).
 
 It lets scheduled runs skip what is known, keeps codes stable and makes re-scrapes update in
-place. It is a cache of what the posts on disk say: `rebuild_from_posts()` recreates it from their
-front matter, and `open_state()` does so by itself when the store file is missing but posts exist.
+place. It also remembers every picture the image archive handled: its original URL, where its copy
+is stored, or why it could not be archived. It is a cache of what the posts on disk say:
+`rebuild_from_posts()` recreates the articles from their front matter, and `open_state()` does so by
+itself when the store file is missing but posts exist.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from crawler.posts.frontmatter import format_date, parse_front_matter
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 STATE_DIR = ".crawler"
 STATE_FILE = "state.sqlite"
 BUSY_TIMEOUT_MS = 30_000
@@ -41,7 +43,8 @@ CREATE TABLE IF NOT EXISTS articles (
     lastmod        TEXT,
     first_seen     TEXT NOT NULL,
     last_written   TEXT,
-    last_checked   TEXT
+    last_checked   TEXT,
+    images_missing INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pending_renames (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,7 +52,19 @@ CREATE TABLE IF NOT EXISTS pending_renames (
     old_file   TEXT NOT NULL,
     new_file   TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS images (
+    url        TEXT PRIMARY KEY,
+    path       TEXT,
+    checksum   TEXT,
+    failure    TEXT,
+    first_seen TEXT NOT NULL,
+    last_tried TEXT
+);
 """
+_MIGRATIONS = {
+    # version 1 -> 2: the image archive (the `images` table is created by _SCHEMA)
+    2: ("ALTER TABLE articles ADD COLUMN images_missing INTEGER NOT NULL DEFAULT 0",),
+}
 
 
 class StateError(RuntimeError):
@@ -85,6 +100,25 @@ class Record:
     first_seen: str | None = None
     last_written: str | None = None
     last_checked: str | None = None
+    images_missing: int = 0
+    """How many pictures of the post could not be archived when it was last written (the post shows
+    their original URLs); a scheduled run fetches such an article again to retry them."""
+
+
+@dataclass
+class ImageRecord:
+    """One picture the image archive handled, by its original URL."""
+
+    url: str
+    """The picture's URL on its site (never a mirror's)."""
+    path: str | None = None
+    """Where its copy is stored, relative to FILES_STORE; None while it could not be archived."""
+    checksum: str | None = None
+    """MD5 of the stored bytes (as Scrapy's FilesPipeline reports it)."""
+    failure: str | None = None
+    """Why the last attempt failed (`http_404`, `timeout`, `svg`, ...); None once archived."""
+    first_seen: str | None = None
+    last_tried: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +131,7 @@ class PendingRename:
 
 
 _COLUMNS = tuple(f.name for f in fields(Record))
+_IMAGE_COLUMNS = tuple(f.name for f in fields(ImageRecord))
 
 
 def utc_now() -> str:
@@ -169,9 +204,14 @@ class StateStore:
         if version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
             try:
+                existing = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if "articles" in existing:  # an older store: bring its tables up to date
+                    for target in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+                        for statement in _MIGRATIONS.get(target, ()):
+                            db.execute(statement)
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 db.execute("COMMIT")
             except BaseException:
@@ -264,17 +304,19 @@ class StateStore:
         date: datetime | str | None,
         date_estimated: bool = False,
         lastmod: datetime | str | None = None,
+        images_missing: int = 0,
     ) -> Record:
         """Remember a post just written. A known article keeps its code and first_seen."""
         now = utc_now()
         self._write(
             "INSERT INTO articles (origin_url, code, file, content_hash, date, date_estimated, lastmod, "
-            "first_seen, last_written, last_checked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "first_seen, last_written, last_checked, images_missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(origin_url) DO UPDATE SET file = excluded.file, content_hash = excluded.content_hash, "
             "date = excluded.date, date_estimated = excluded.date_estimated, "
             "lastmod = COALESCE(excluded.lastmod, lastmod), last_written = excluded.last_written, "
-            "last_checked = excluded.last_checked",
-            (origin_url, code, file, content_hash, _iso(date), int(date_estimated), _iso(lastmod), now, now, now),
+            "last_checked = excluded.last_checked, images_missing = excluded.images_missing",
+            (origin_url, code, file, content_hash, _iso(date), int(date_estimated), _iso(lastmod), now, now, now,
+             images_missing),
         )
         record = self.get(origin_url)
         assert record is not None
@@ -321,6 +363,35 @@ class StateStore:
             self._db.execute(sql, params)
         except sqlite3.IntegrityError as exc:
             raise StateError(f"{self.path}: {exc} (writing {params[0]!r})") from exc
+
+    # ------------------------------------------------------------------ archived pictures
+
+    def image(self, url: str) -> ImageRecord | None:
+        """What the archive knows of a picture, by its original URL."""
+        row = self._db.execute(
+            f"SELECT {', '.join(_IMAGE_COLUMNS)} FROM images WHERE url = ?", (url,)
+        ).fetchone()
+        return ImageRecord(*row) if row else None
+
+    def image_archived(self, url: str, path: str, checksum: str | None) -> None:
+        """Remember that a picture's copy is stored at `path` (call once the file is in place)."""
+        now = utc_now()
+        self._db.execute(
+            "INSERT INTO images (url, path, checksum, failure, first_seen, last_tried) VALUES (?, ?, ?, NULL, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET path = excluded.path, checksum = excluded.checksum, failure = NULL, "
+            "last_tried = excluded.last_tried",
+            (url, path, checksum, now, now),
+        )
+
+    def image_failed(self, url: str, reason: str) -> None:
+        """Remember that a picture could not be archived (no stored copy), and why."""
+        now = utc_now()
+        self._db.execute(
+            "INSERT INTO images (url, path, checksum, failure, first_seen, last_tried) VALUES (?, NULL, NULL, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET path = NULL, checksum = NULL, failure = excluded.failure, "
+            "last_tried = excluded.last_tried",
+            (url, reason, now, now),
+        )
 
     # ------------------------------------------------------------------ renames
 

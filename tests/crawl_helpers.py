@@ -23,13 +23,21 @@ from tests.replay_server import ReplayServer, load_routes
 #: Settings that make test crawls fast; everything else is the project's.
 FAST = ("-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_BACKOFF_BASE=0",
         "-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_INTERVAL=0")
+#: Posts show the original picture URLs, as the golden posts do; tests of the image archive add ARCHIVED.
+ORIGINAL_IMAGES = ("-s", "ARCHIVE_IMAGES=0")
 FRONT_MATTER_RE = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 OLD_PATH = "/national/siem-reap-shuttle-bus-to-new-airport-launched"
 DEAD_PATH = "/national/ministry-clarifies-rules-for-motorbike-licence-tests"
 
 
 def crawl_args(spider: str, server: ReplayServer, output: Path, *extra: str) -> list[str]:
-    return ["crawl", spider, "-a", f"base_url={server.base_url}", "-s", f"OUTPUT_DIR={output}", *FAST, *extra]
+    return ["crawl", spider, "-a", f"base_url={server.base_url}", "-s", f"OUTPUT_DIR={output}", *FAST,
+            *ORIGINAL_IMAGES, *extra]
+
+
+def archived(server: ReplayServer) -> tuple[str, ...]:
+    """Settings that archive the pictures, fetched from the replica's mirrors of the CDN hosts."""
+    return ("-s", "ARCHIVE_IMAGES=1", "-s", f"MIRRORS={server.mirrors}")
 
 
 def crawl(spider: str, server: ReplayServer, output: Path, *extra: str) -> ScrapyRun:

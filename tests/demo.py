@@ -2,10 +2,12 @@
 
 Starts the replica server on 127.0.0.1, runs the real command
 
-    python -m scrapy crawl phnompenhpost -a base_url=http://127.0.0.1:PORT -s OUTPUT_DIR=output
+    python -m scrapy crawl phnompenhpost -a base_url=http://127.0.0.1:PORT -s OUTPUT_DIR=output \
+        -s MIRRORS='{"https://pppenglish.sgp1.digitaloceanspaces.com": "http://127.0.0.1:PORT/cdn/pppenglish", ...}'
 
-with its log on this terminal, then prints where the posts are, how many there are, one example
-post and the feed of the run. Run it again: the second crawl is incremental and writes nothing.
+with its log on this terminal (the replica serves the pictures of the CDN's host too, through MIRRORS),
+then prints where the posts and their archived pictures are, how many there are, one example post and
+the feed of the run. Run it again: the second crawl is incremental and writes nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def main() -> int:
     output = ROOT / OUTPUT
     with ReplayServer(REPLICA) as server:
         command = [sys.executable, "-m", "scrapy", "crawl", "phnompenhpost",
-                   "-a", f"base_url={server.base_url}", "-s", f"OUTPUT_DIR={OUTPUT}"]
+                   "-a", f"base_url={server.base_url}", "-s", f"OUTPUT_DIR={OUTPUT}", "-s", f"MIRRORS={server.mirrors}"]
         print(f"Replica of the Phnom Penh Post served at {server.base_url}", flush=True)
         print("$ " + " ".join(command[1:]), flush=True)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -40,6 +42,8 @@ def main() -> int:
     print()
     print(f"Crawl exit status: {status}")
     print(f"Posts: {len(posts)} in {output / '_posts'}")
+    pictures = [p for p in (output / "assets" / "img").rglob("*") if p.is_file() and not p.name.startswith(".")]
+    print(f"Archived pictures: {len(pictures)} in {output / 'assets' / 'img'}")
     example = next((p for p in posts if EXAMPLE in p.name), posts[0] if posts else None)
     if example is not None:
         text = example.read_text(encoding="utf-8")

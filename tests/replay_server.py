@@ -7,6 +7,9 @@ tests/fixtures/sites/README.md. Matching is on `path?query` first, then on the p
 Unknown paths get a plain 404; a hit whose status comes from `status_sequence` and differs from
 `status` gets a short error page. Bodies are gzipped for clients that accept it.
 
+A replica may hold `mirrors.json`: the other hosts its pages use (an image CDN) mapped to path prefixes
+of this server; `ReplayServer.mirrors` is then the crawler's MIRRORS setting for it.
+
 In tests, `ReplayServer(site_dir)` is a context manager that serves from a thread on a free port;
 each server counts its own hits (`hits`, `requests`), so tests can assert on what was fetched.
 """
@@ -82,6 +85,13 @@ class ReplayServer:
         self.httpd.daemon_threads = True
         self.base_url = f"http://{LOOPBACK}:{self.httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
+
+    @property
+    def mirrors(self) -> str:
+        """The MIRRORS setting (JSON) serving the replica's other hosts from this server ("{}" when none)."""
+        path = self.site_dir / "mirrors.json"
+        prefixes = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return json.dumps({origin: self.base_url + prefix for origin, prefix in prefixes.items()})
 
     def reset(self) -> None:
         """Forget hits (status sequences start again) and the request log."""

@@ -26,6 +26,8 @@ SKELETON = ROOT / "output"
 
 #: Generated or private entries of an output folder: never part of the skeleton we copy.
 GENERATED = frozenset({"_posts", "_site", ".jekyll-cache", ".jekyll-metadata", ".crawler", "_feeds"})
+#: The image archive's default store (FILES_STORE): pictures a crawl downloaded, not part of the skeleton.
+GENERATED_PICTURES = ("assets", "img")
 GENERATED_SUFFIXES = (".sqlite", ".sqlite-journal", ".sqlite-wal", ".sqlite-shm")
 
 APT_INSTALL = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "jekyll"]
@@ -65,7 +67,8 @@ def skeleton_files(skeleton: Path = SKELETON) -> list[Path]:
     out = []
     for path in sorted(skeleton.rglob("*")):
         rel = path.relative_to(skeleton)
-        if rel.parts[0] in GENERATED or path.name.endswith(GENERATED_SUFFIXES) or not path.is_file():
+        if rel.parts[0] in GENERATED or rel.parts[:2] == GENERATED_PICTURES or path.name.endswith(GENERATED_SUFFIXES) \
+                or not path.is_file():
             continue
         out.append(rel)
     return out

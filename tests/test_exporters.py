@@ -197,17 +197,27 @@ def test_a_feed_line_has_the_fields_in_order_with_post_style_dates():
     assert line.endswith("\n") and line.count("\n") == 1
     data = json.loads(line)
     assert list(data) == ["code", "status", "origin_url", "file", "title", "description", "date", "category",
-                          "language", "image", "authors", "content_hash"]
+                          "language", "image", "image_origin", "authors", "content_hash"]
     assert data["date"] == "2024-10-19T09:45:05.000Z"
-    assert data["image"] is None and data["authors"] == ["Post Staff"]
+    assert data["image"] is None and data["image_origin"] is None and data["authors"] == ["Post Staff"]
     assert "body" not in data
     assert "“quoted”" in line  # UTF-8, not \u escapes
+
+
+def test_a_feed_line_keeps_the_original_url_of_an_archived_lead_image():
+    original = "https://pppenglish.sgp1.digitaloceanspaces.com/image/main/202410/kampot.jpg"
+    archived = "/assets/img/3f/3f9a.jpg"
+    data = json.loads(feed_line(article(status="new", image=archived, image_origin=original)))
+    assert (data["image"], data["image_origin"]) == (archived, original)
+    not_archived = json.loads(feed_line(article(status="new", image=original)))
+    assert (not_archived["image"], not_archived["image_origin"]) == (original, None)
 
 
 @pytest.mark.parametrize("changes", [
     {"status": "new", "content_hash": "ab" * 32},
     {"status": "updated", "image": None, "authors": [], "description": None, "title": "ភ្នំពេញ \"quoted\" \\ tab\t"},
     {"status": "new", "date": datetime(2024, 10, 19, 2, 45, 5, 123456, tzinfo=UTC), "language": None},
+    {"status": "new", "image": "/assets/img/3f/3f9a.jpg", "image_origin": "https://cdn.example/a.jpg"},
 ])
 def test_feed_lines_are_byte_for_byte_what_the_scrapy_feed_export_wrote(changes):
     item = article(**changes)

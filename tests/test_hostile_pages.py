@@ -38,7 +38,7 @@ from crawler.extract.document import decode_html, parse_document
 from crawler.extract.nesting import HARD_DEPTH, cap_nesting
 from crawler.profiles import SITES_DIR, load_profiles
 from tests.conftest import ORIGIN, REPLICA, ROOT, SEED_SLUG, ScrapyRun, expected_articles
-from tests.crawl_helpers import FAST, Post, last_stats, posts, stray_files
+from tests.crawl_helpers import FAST, ORIGINAL_IMAGES, Post, last_stats, posts, stray_files
 from tests.replay_server import ReplayServer
 
 CASES = {a["slug"]: a for a in expected_articles()}
@@ -307,7 +307,7 @@ def run_measured(args: list[str], log: Path, timeout: float) -> Measured:
 
 def crawl_args(server: ReplayServer, urls: Path, output: Path, *extra: str) -> list[str]:
     return ["crawl", "article", "-a", f"base_url={server.base_url}", "-a", f"urls={urls}", "-s",
-            f"OUTPUT_DIR={output}", *FAST, *extra]
+            f"OUTPUT_DIR={output}", *FAST, *ORIGINAL_IMAGES, *extra]
 
 
 #: Hostile path -> the reason its WARNING line gives (after the URL the line names).

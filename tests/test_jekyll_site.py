@@ -24,6 +24,7 @@ from crawler.extract.escaping import escape_markdown
 from crawler.items import Article
 from crawler.posts import make_code, post_filename, render_post, with_suffix
 from tests.conftest import REPLICA, ROOT, expected_articles, fold, missing_in_order, run_scrapy
+from tests.crawl_helpers import ORIGINAL_IMAGES
 from tests.replay_server import ReplayServer
 from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env, skeleton_files
 
@@ -540,6 +541,7 @@ def crawled_site(jekyll: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "AUTOTHROTTLE_ENABLED=False",
             "-s",
             "DOWNLOAD_DELAY=0",
+            *ORIGINAL_IMAGES,  # compared with the original URLs (test_image_archive_site.py: the archived form)
         )
     if run.returncode != 0:
         pytest.fail(f"scrapy crawl phnompenhpost failed with exit status {run.returncode}:\n{run.output[-4000:]}")
@@ -866,7 +868,8 @@ def corpus_site(jekyll: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         urls = output.parent / f"{output.name}-urls.txt"
         urls.write_text("".join(f"{server.base_url}{path}\n" for path in by_path), encoding="utf-8")
         run = run_scrapy("crawl", "article", "-a", f"urls={urls}", "-s", f"OUTPUT_DIR={output}",
-                         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0")
+                         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
+                         *ORIGINAL_IMAGES)  # the corpus pages' pictures live on the internet
         pages = {f"{server.base_url}{path}": page for path, page in by_path.items()}
     if run.returncode != 0:
         pytest.fail(f"scrapy crawl article failed with exit status {run.returncode}:\n{run.output[-4000:]}")

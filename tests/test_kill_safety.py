@@ -47,7 +47,7 @@ from crawler.exporters import TEMP_PREFIX
 from crawler.state import state_path
 from tests.bench.crawl import PROFILE, ArticlePages, Site
 from tests.conftest import ROOT, run_scrapy
-from tests.crawl_helpers import FAST, last_stats, start_crawl, stop
+from tests.crawl_helpers import FAST, ORIGINAL_IMAGES, last_stats, start_crawl, stop
 from tests.replay_server import ReplayServer
 
 pytestmark = pytest.mark.e2e
@@ -143,7 +143,8 @@ class Bench:
 
     def args(self, output: Path) -> list[str]:
         return ["crawl", "benchsite", "-a", f"base_url={self.server.base_url}", "-s", f"OUTPUT_DIR={output}",
-                "-s", f"SITES_DIR={self.sites_dir}", *FAST, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
+                "-s", f"SITES_DIR={self.sites_dir}", *FAST, *ORIGINAL_IMAGES,
+                "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 
     def crawl(self, output: Path) -> None:
         run = run_scrapy(*self.args(output))

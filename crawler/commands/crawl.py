@@ -20,8 +20,9 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
-from crawler.config import SettingError, check_settings, usable_log_settings
+from crawler.config import check_settings, usable_log_settings
 from crawler.distributed import BUSY_REASON, UNREACHABLE_REASON, FrontierBusy, FrontierUnreachable, FrontierUsageError
+from crawler.errors import SettingError
 from crawler.extensions.lock import RunLocked
 from crawler.extensions.summary import REFUSED, Limits, RunSummary, assess, finish, refused_stats
 from crawler.profiles import ProfileError

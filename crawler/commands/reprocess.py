@@ -52,4 +52,4 @@ class Command(CrawlCommand):
         _capture_error(self.crawler_process.crawl(crawler, sites=opts.site, urls=opts.url, since=opts.since),
                        outcome)
         self.crawler_process.start()
-        self.exitcode = self._exit_status(crawler, outcome.get("error"))
+        self.exitcode = self._exit_status(crawler.spidercls.name, crawler, outcome.get("error"))

@@ -190,6 +190,20 @@ def dropped(stats: Mapping[str, Any]) -> dict[str, int]:
     return prefixed(stats, "articles/dropped/")
 
 
+def images_part(stats: Mapping[str, Any]) -> str | None:
+    """`pictures: 12 archived, 3 reused, 2 not archived (http_404 1, svg 1)`; None when the run handled none."""
+    archived = stat_count(stats, "file_status_count/downloaded") + stat_count(stats, "file_status_count/cached")
+    reused = stat_count(stats, "file_status_count/uptodate")
+    prefix = "images/failed/"
+    failed = {key[len(prefix):]: stat_count(stats, key) for key in sorted(stats) if key.startswith(prefix)}
+    if not (archived or reused or failed):
+        return None
+    text = f"pictures: {archived} archived, {reused} reused, {sum(failed.values())} not archived"
+    if failed:
+        text += " (" + ", ".join(f"{reason} {n}" for reason, n in failed.items()) + ")"
+    return text
+
+
 def summary_line(spider_name: str, stats: Mapping[str, Any], problems: list[str]) -> str:
     """`Run summary [phnompenhpost]: OK - 14 new, 0 updated, ...` from the stats."""
     status = "OK" if not problems else "FAILED (" + "; ".join(problems) + ")"
@@ -212,6 +226,8 @@ def summary_line(spider_name: str, stats: Mapping[str, Any], problems: list[str]
         f"{stat_count(stats, 'downloader/request_count')} requests",
         f"{float(stats.get('elapsed_time_seconds') or 0.0):.1f}s",
     ]
+    if pictures := images_part(stats):
+        parts.append(pictures)
     if stat_count(stats, "urls/refused"):
         parts.append(f"{stat_count(stats, 'urls/refused')} URL lines refused")
     role = stats.get("frontier/role")

@@ -227,6 +227,7 @@ class StorePipeline:
         store.record(
             url, code=article.code, file=article.file, content_hash=article.content_hash,
             date=article.date, date_estimated=article.date_estimated, lastmod=article.lastmod,
+            images_missing=article.images_missing,
         )
 
     def _fail(self, path: Path, what: str, exc: BaseException) -> NoReturn:

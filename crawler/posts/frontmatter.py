@@ -19,7 +19,7 @@ import yaml
 if TYPE_CHECKING:
     from crawler.items import Article
 
-OPTIONAL_FIELDS = ("author", "updated", "tags")
+OPTIONAL_FIELDS = ("author", "updated", "tags", "image_origin")
 """Optional keys a post may carry (setting POST_OPTIONAL_FIELDS chooses which)."""
 DEFAULT_OPTIONAL_FIELDS = ("author",)
 """The golden post has neither `updated` nor `tags`, so only `author` is on by default."""
@@ -100,6 +100,8 @@ def front_matter_lines(
         lines.append(f"updated: {format_date(article.modified)}")
     if "tags" in optional_fields and article.tags:
         lines.append(f"tags: {_flow_list(article.tags)}")
+    if "image_origin" in optional_fields and article.image:
+        lines.append(f"image_origin: {quote(article.image_origin or article.image)}")
     if article.date_estimated:
         lines.append("date_estimated: true")
     if not render_with_liquid:

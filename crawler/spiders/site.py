@@ -211,8 +211,8 @@ class SiteSpider(NewsSpider):
         return self.memory.dead_since(key) is not None
 
     def fetch_reason(self, key: str, lastmod: datetime | None) -> str | None:
-        """Why an article must be fetched (`new`, `changed`, `unfinished`, `revived`, `full`, `check`), or None
-        to skip it."""
+        """Why an article must be fetched (`new`, `changed`, `unfinished`, `images`, `revived`, `full`, `check`),
+        or None to skip it."""
         if self.check is not None:
             return "check"
         if self.full:
@@ -227,6 +227,8 @@ class SiteSpider(NewsSpider):
             # A write of this post was interrupted (a new post or a rename, by a kill or a disk
             # error): the stored dates may already say "written", so only this marks it for another try.
             return "unfinished"
+        if record.images_missing and self.settings.getbool("ARCHIVE_IMAGES", True):
+            return "images"  # pictures the image archive could not store last time: try them again
         return "changed" if is_stale(lastmod, record) else None
 
     def should_follow(self, key: str, meta: Mapping[str, Any]) -> bool:

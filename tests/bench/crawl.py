@@ -7,13 +7,18 @@ titles, text and dates; a sitemap with lastmod and paginated listing pages) and 
 process on 127.0.0.1. Then, as subprocesses:
 
 * `scrapy crawl benchsite` with the project's spider, pipelines and exporters (politeness delays
-  off, the same concurrency as the bare spider), into a fresh OUTPUT_DIR;
+  off, the same concurrency as the bare spider), into a fresh OUTPUT_DIR, with the image archive off
+  (`ARCHIVE_IMAGES=0`: posts link the pictures' original URLs);
 * the same command again (the incremental run: nothing is new);
+* the same two runs with the image archive on, into another OUTPUT_DIR: every article shows three
+  pictures of its own (a JPEG lead image and two PNGs, a few KB each, served from this process through
+  MIRRORS), which the first run downloads and stores and the second finds stored; the difference from
+  the runs without the archive is what archiving costs per article;
 * a bare Scrapy spider (`scrapy runspider`, default settings, no project) that downloads the same
   pages and does nothing with them.
 
 Printed per run: wall time, requests, article pages, requests per second, articles per second, peak
-RSS of the crawl process (from wait4) and requests per new article. Comparing the two sizes shows
+RSS and CPU time of the crawl process (from wait4) and requests per new article. Comparing the two sizes shows
 whether memory stays flat as the site grows.
 
 The first run is made twice, with the web archive off (`WARC_ENABLED=0`) and on (the default), and a
@@ -49,6 +54,17 @@ SEED_ORIGIN = "https://www.phnompenhpost.com"
 ORIGIN = "https://bench.example.org"
 PER_LISTING_PAGE = 25
 CONCURRENCY = 16
+PICTURE_ORIGIN = "https://images.bench.example.org"
+"""Where the generated articles' own pictures live (served from this process through MIRRORS)."""
+SEED_PICTURES = (
+    ("https://pppenglish.sgp1.digitaloceanspaces.com/image/main/202410/18_10_2024_img_3946.jpg",
+     "images/pppenglish/18_10_2024_img_3946.jpg", "lead.jpg", "image/jpeg"),
+    ("https://github.com/user-attachments/assets/e343a584-18f6-43f0-b1bd-0f3752e79dc2",
+     "images/github/e343a584-18f6-43f0-b1bd-0f3752e79dc2.png", "inline-1.png", "image/png"),
+    ("https://github.com/user-attachments/assets/3c8e09e7-d8a0-467f-9b64-caa1db489632",
+     "images/github/3c8e09e7-d8a0-467f-9b64-caa1db489632.png", "inline-2.png", "image/png"),
+)
+"""The seed page's pictures: (URL in the page, replica file, name of the generated article's own copy, type)."""
 
 PROFILE = """\
 # Generated for the crawl benchmark (tests/bench/crawl.py).
@@ -155,10 +171,11 @@ class Site:
 
 
 class ArticlePages:
-    """Article pages made from the replica's seed page."""
+    """Article pages made from the replica's seed page (with `pictures`, each shows pictures of its own)."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, pictures: bool = False) -> None:
         self.site = site
+        self.pictures = pictures
         self.template = (REPLICA / "pages" / "articles" / "national" / f"{SEED_SLUG}.html").read_text(encoding="utf-8")
 
     def page(self, i: int) -> bytes:
@@ -173,7 +190,15 @@ class ArticlePages:
         text = text.replace("18 October 2024 | 10:58 ICT", local.strftime("%-d %B %Y | %H:%M ICT"))
         text = text.replace("The ASEAN member states are taking steps",
                             f"In report {i}, the ASEAN member states are taking steps")
+        if self.pictures:
+            for url, _, name, _ in SEED_PICTURES:
+                text = text.replace(url, f"{PICTURE_ORIGIN}/{i}/{name}")
         return text.encode("utf-8")
+
+
+def picture(i: int, file: str) -> bytes:
+    """Article i's own copy of a replica picture: the same image, bytes of its own (after the image data)."""
+    return (REPLICA / file).read_bytes() + f"article {i}".encode()
 
 
 def _send(handler: BaseHTTPRequestHandler, body: bytes, content_type: str) -> bool:
@@ -190,10 +215,12 @@ def _send(handler: BaseHTTPRequestHandler, body: bytes, content_type: str) -> bo
     return True
 
 
-def serve(site: Site, folder: Path) -> ReplayServer:
+def serve(site: Site, folder: Path, pictures: bool = False) -> ReplayServer:
+    """Serve the site; with `pictures`, every article shows three pictures of its own, served under /img/
+    (MIRRORS maps PICTURE_ORIGIN there)."""
     (folder / "routes.json").write_text("[]", encoding="utf-8")
     server = ReplayServer(folder)
-    pages = ArticlePages(site)
+    pages = ArticlePages(site, pictures)
     server.custom["/robots.txt"] = lambda h: _send(h, b"User-agent: *\nDisallow: /admin\n", "text/plain")
     sitemap = site.sitemap()
     server.custom["/sitemap.xml"] = lambda h: _send(h, sitemap, "application/xml")
@@ -202,7 +229,14 @@ def serve(site: Site, folder: Path) -> ReplayServer:
         server.custom[site.listing_path(page)] = lambda h, body=body: _send(h, body, "text/html; charset=utf-8")
     for i, path in enumerate(site.paths()):
         server.custom[path] = lambda h, i=i: _send(h, pages.page(i), "text/html; charset=utf-8")
+        for _, file, name, kind in SEED_PICTURES if pictures else ():
+            server.custom[f"/img/{i}/{name}"] = lambda h, i=i, file=file, kind=kind: _send(h, picture(i, file), kind)
     return server.start()
+
+
+def picture_mirrors(server: ReplayServer) -> tuple[str, ...]:
+    """Settings that archive the pictures, fetched from this process."""
+    return ("-s", "ARCHIVE_IMAGES=1", "-s", f"MIRRORS={json.dumps({PICTURE_ORIGIN: server.base_url + '/img'})}")
 
 
 @dataclass
@@ -228,11 +262,24 @@ class Result:
         per_new = f"{self.requests / self.new:.2f}" if self.new else "-"
         return (f"{self.label:<38} {self.seconds:6.1f} {self.crawl_seconds:7.1f} {self.requests:8d} "
                 f"{self.articles:8d} {rate:7.1f} {article_rate:7.1f} {self.peak_rss_mb:8.1f} {per_new:>8} "
-                f"{self.exit_status:4d}")
+                f"{self.exit_status:4d} {self.cpu_seconds:6.1f}")
 
 
 HEADER = (f"{'run':<38} {'wall s':>6} {'crawl s':>7} {'requests':>8} {'articles':>8} {'req/s':>7} {'art/s':>7} "
-          f"{'peak MB':>8} {'req/new':>8} {'exit':>4}")
+          f"{'peak MB':>8} {'req/new':>8} {'exit':>4} {'cpu s':>6}")
+
+
+def archive_cost(without: Result, with_pictures: Result) -> str:
+    """What the image archive costs per new article: the two first runs of the same site compared."""
+    if not (without.new and with_pictures.new):
+        return "image archive: no article written, nothing to compare"
+    n = with_pictures.new
+    return (f"image archive, per article (3 pictures each): "
+            f"+{(with_pictures.requests - without.requests) / n:.2f} requests, "
+            f"+{(with_pictures.crawl_seconds - without.crawl_seconds) / n * 1000:.1f} ms of crawl time, "
+            f"+{(with_pictures.cpu_seconds - without.cpu_seconds) / n * 1000:.1f} ms of CPU")
+
+
 
 
 def run_measured(command: list[str], cwd: Path, log: Path) -> tuple[int, float, float]:
@@ -265,7 +312,8 @@ def project_command(server: ReplayServer, work: Path, out: Path, concurrency: in
     return [sys.executable, "-m", "scrapy", "crawl", "benchsite", "-a", f"base_url={server.base_url}",
             "-s", f"OUTPUT_DIR={out}", "-s", f"SITES_DIR={work / 'sites'}", "-s", "AUTOTHROTTLE_ENABLED=0",
             "-s", "DOWNLOAD_DELAY=0", "-s", f"CONCURRENT_REQUESTS={concurrency}",
-            "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "-s", "LOG_LEVEL=WARNING", *extra]
+            "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}", "-s", "LOG_LEVEL=WARNING",
+            "-s", "ARCHIVE_IMAGES=0", *extra]
 
 
 def crawl_project(server: ReplayServer, work: Path, label: str, concurrency: int = CONCURRENCY,
@@ -305,10 +353,11 @@ def crawl_bare(server: ReplayServer, site: Site, work: Path) -> Result:
                "-a", "stats=stats.json", "-s", "ROBOTSTXT_OBEY=True", "-s", f"CONCURRENT_REQUESTS={CONCURRENCY}",
                "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY}", "-s", "LOG_LEVEL=WARNING",
                "-s", "TELNETCONSOLE_ENABLED=0", "-s", "REMOTE_CONTROL_ENABLED=0"]
-    status, seconds, peak = run_measured(command, bare, work / "bare.log")  # cwd outside the project
+    status, seconds, peak, cpu = run_measured_cpu(command, bare, work / "bare.log")  # cwd outside the project
     stats = json.loads((bare / "stats.json").read_text(encoding="utf-8")) if (bare / "stats.json").exists() else {}
     return Result(f"bare Scrapy spider, downloads ({site.size})", seconds, float(stats.get("elapsed_time_seconds", 0)),
-                  int(stats.get("downloader/request_count", 0)), site.size, site.size, peak, status)
+                  int(stats.get("downloader/request_count", 0)), site.size, site.size, peak, status,
+                  cpu)
 
 
 def workspace(size: int, prefix: str) -> tuple[Site, Path]:
@@ -323,12 +372,17 @@ def workspace(size: int, prefix: str) -> tuple[Site, Path]:
 
 def bench(size: int, keep: bool) -> list[Result]:
     site, work = workspace(size, "bench-crawl")
-    server = serve(site, work / "site")
+    server = serve(site, work / "site", pictures=True)
     try:
         plain = crawl_project(server, work, f"project spider, first run, no WARC ({size})",
                               extra=("-s", "WARC_ENABLED=0"), out_name="out-nowarc")
         first = crawl_project(server, work, f"project spider, first run ({size})")
         again = crawl_project(server, work, f"project spider, rerun ({size})")
+        pictures = picture_mirrors(server)
+        archived = crawl_project(server, work, f"  + image archive, first run ({size})", extra=pictures,
+                                 out_name="out-pictures")
+        archived_again = crawl_project(server, work, f"  + image archive, rerun ({size})", extra=pictures,
+                                       out_name="out-pictures")
         bare = crawl_bare(server, site, work)
     finally:
         server.stop()
@@ -338,7 +392,7 @@ def bench(size: int, keep: bool) -> list[Result]:
         shutil.rmtree(work, ignore_errors=True)
     else:
         print(f"  (work folder kept: {work})")
-    return [plain, first, again, bare]
+    return [plain, first, again, archived, archived_again, bare]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -357,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
             print(result.row(), flush=True)
             failed |= result.exit_status != 0
         captures.append(capture_line(size, results[1], results[0]))
+        print(f"  {archive_cost(results[1], results[3])}", flush=True)
     for line in captures:
         print(line)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
