@@ -49,6 +49,7 @@ def fake_apt(bin_dir: Path, log: Path) -> None:
         f"  printf '#!{BASH}\\necho jekyll 4.3.1\\n' > {bin_dir}/jekyll; chmod +x {bin_dir}/jekyll\n"
         f"  printf '#!{BASH}\\necho Redis server v=7.0.15 sha=0\\n' > {bin_dir}/redis-server\n"
         f"  chmod +x {bin_dir}/redis-server\n"
+        f"  printf '#!{BASH}\\necho Chromium 156\\n' > {bin_dir}/chromium; chmod +x {bin_dir}/chromium\n"
         f"fi",
     )
 
@@ -57,6 +58,7 @@ def test_nothing_to_do_when_both_tools_are_there(machine):
     bin_dir, log = machine
     stub(bin_dir, "jekyll", "echo jekyll 4.3.1")
     stub(bin_dir, "redis-server", "echo Redis")
+    stub(bin_dir, "chromium", "echo Chromium 156")
     stub(bin_dir, "id", "echo 1000")
     fake_apt(bin_dir, log)
     result = run(bin_dir)
@@ -67,6 +69,7 @@ def test_nothing_to_do_when_both_tools_are_there(machine):
 def test_root_installs_only_what_is_missing(machine):
     bin_dir, log = machine
     stub(bin_dir, "redis-server", "echo Redis server v=7.0.15")
+    stub(bin_dir, "chromium", "echo Chromium 156")
     stub(bin_dir, "id", "echo 0")
     fake_apt(bin_dir, log)
     result = run(bin_dir)
@@ -86,8 +89,8 @@ def test_a_user_with_passwordless_sudo_installs_through_it(machine):
     result = run(bin_dir)
     assert result.returncode == 0, result.stderr
     calls = log.read_text().splitlines()
-    assert "sudo -n apt-get install -y -qq --no-install-recommends jekyll redis-server" in calls
-    assert (bin_dir / "jekyll").exists() and (bin_dir / "redis-server").exists()
+    assert "sudo -n apt-get install -y -qq --no-install-recommends jekyll redis-server chromium" in calls
+    assert all((bin_dir / tool).exists() for tool in ("jekyll", "redis-server", "chromium"))
 
 
 def test_a_user_who_cannot_install_gets_one_message_and_no_install(machine):
@@ -99,8 +102,8 @@ def test_a_user_who_cannot_install_gets_one_message_and_no_install(machine):
     assert result.returncode == 3
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("provision: the tests need jekyll redis-server, which this machine lacks")
-    assert "apt-get update && apt-get install -y --no-install-recommends jekyll redis-server" in lines[1]
+    assert lines[0].startswith("provision: the tests need jekyll redis-server chromium, which this machine lacks")
+    assert "apt-get update && apt-get install -y --no-install-recommends jekyll redis-server chromium" in lines[1]
     assert "apt-get install" not in (log.read_text() if log.exists() else "").replace("sudo -n true", "")
 
 
@@ -108,6 +111,7 @@ def test_a_machine_without_apt_names_the_programs(machine):
     bin_dir, _log = machine
     stub(bin_dir, "id", "echo 0")
     stub(bin_dir, "jekyll", "echo jekyll 4.3.1")
+    stub(bin_dir, "chromium", "echo Chromium 156")
     result = run(bin_dir)
     assert result.returncode == 3
     assert "the tests need redis-server" in result.stderr
