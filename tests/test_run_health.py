@@ -182,7 +182,7 @@ def test_the_log_file_folder_is_created_and_stderr_gets_only_the_summary(replica
 
 @pytest.mark.parametrize(("settings", "env", "named"), [
     (("-s", "POST_OPTIONAL_FIELDS=foo"), {}, "POST_OPTIONAL_FIELDS: unknown field(s) 'foo' (allowed: author, updated, "
-                                             "tags)"),
+                                             "tags, image_origin)"),
     (("-s", 'POST_OPTIONAL_FIELDS=["tags", "summary"]'), {}, "POST_OPTIONAL_FIELDS: unknown field(s) 'summary'"),
     (("-s", "POST_OPTIONAL_FIELDS=[tags"), {}, "POST_OPTIONAL_FIELDS: '[tags' is not a JSON list"),
     ((), {"NEWS_LOG_LEVEL": "bogus"}, "LOG_LEVEL (env NEWS_LOG_LEVEL) must be one of CRITICAL, ERROR, WARNING, INFO, "

@@ -110,6 +110,7 @@ class ReprocessSpider(NewsSpider):
     """Rebuild posts from the output folder's own archive. Arguments: sites, urls (lists), since."""
 
     name = "reprocess"
+    offline = True  # no request, pictures included (crawler.pipelines.images)
     allowed_arguments = ("sites", "urls", "since")
 
     def __init__(self, sites: Sequence[str] = (), urls: Sequence[str] = (), since: str | None = None,

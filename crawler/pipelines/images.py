@@ -165,6 +165,11 @@ class ImageArchivePipeline(FilesPipeline):
             return url
         return str(spider_map(url, {"origin_root": origin_of(str(page))}))
 
+    def offline(self) -> bool:
+        """A run that makes no request (`scrapy reprocess`, `-a warc=` backfills): only pictures already
+        stored are used; the others keep their original URL until a crawl archives them."""
+        return bool(getattr(self.crawler.spider, "offline", False))
+
     def get_media_requests(self, item: Any, info: MediaPipeline.SpiderInfo) -> list[Request]:
         return [
             Request(self.fetch_url(url, item), callback=NO_CALLBACK, meta={**REQUEST_META, IMAGE_URL: url})
@@ -177,6 +182,8 @@ class ImageArchivePipeline(FilesPipeline):
         """The stored copy when the store knows one and the file is still there (nothing downloaded)."""
         known = self.state.image(request.meta[IMAGE_URL])
         if known is None or not known.path:
+            if self.offline():
+                self._not_archived(request.meta[IMAGE_URL], "offline")
             return None
         try:
             answer = self.store.stat_file(known.path, info)

@@ -139,6 +139,7 @@ class SiteSpider(NewsSpider):
         self.full = parse_flag("full", full)
         self.check = parse_count("check", check)
         self.warc = parse_warc(warc)
+        self.offline = self.warc is not None  # a backfill makes no request, pictures included
         if self.warc is not None and self.check is not None:
             raise SpiderArgumentError("check and warc cannot be combined: a check fetches the site's newest articles")
         self.allowed_domains = list(self.profile.domains)
