@@ -32,7 +32,8 @@ def test_optional_fields_are_read_in_every_form(value: object, fields: tuple[str
 @pytest.mark.parametrize(("value", "message"), [
     ("foo", "POST_OPTIONAL_FIELDS: unknown field(s) 'foo' (allowed: author, updated, tags, image_origin)"),
     ('["tags", 3]', "POST_OPTIONAL_FIELDS must be a list of names, got ['tags', 3]"),
-    ("author; tags", "POST_OPTIONAL_FIELDS: unknown field(s) 'author; tags' (allowed: author, updated, tags, image_origin)"),
+    ("author; tags",
+     "POST_OPTIONAL_FIELDS: unknown field(s) 'author; tags' (allowed: author, updated, tags, image_origin)"),
     ("[tags", "POST_OPTIONAL_FIELDS: '[tags' is not a JSON list of names"),
 ])
 def test_bad_optional_fields_name_the_setting(value: str, message: str) -> None:
