@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPLICA, ROOT, SEED_SLUG, ScrapyRun, run_scrapy
-from tests.crawl_helpers import crawl, posts, summary_line
+from tests.crawl_helpers import archived, crawl, posts, summary_line
 from tests.replay_server import ReplayServer
 
 pytestmark = pytest.mark.e2e
@@ -34,16 +34,16 @@ def masked(line: str, output: Path | None = None) -> str:
     line = re.sub(r"^.*? INFO: (?=Run summary)", "", line)
     if output is not None:
         line = line.replace(str(output), "output")
-    line = re.sub(r" \d+\.\ds \(stats: ", " N.Ns (stats: ", line)
+    line = re.sub(r", \d+\.\ds(?= \(stats: |, pictures: )", ", N.Ns", line)
     return re.sub(r"-\d{8}T\d{6}Z\.json\)$", "-STAMP.json)", line)
 
 
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ScrapyRun, Path]]:
-    """`make demo`'s crawl: a fresh replica into an empty output folder."""
+    """`make demo`'s crawl: a fresh replica into an empty output folder, pictures archived from its mirrors."""
     output = tmp_path_factory.mktemp("readme") / "output"
     with ReplayServer(REPLICA) as server:
-        yield crawl("phnompenhpost", server, output), output
+        yield crawl("phnompenhpost", server, output, *archived(server)), output
 
 
 def test_the_summary_line_example_is_what_a_first_run_prints(first_run: tuple[ScrapyRun, Path]) -> None:
@@ -62,8 +62,11 @@ def test_the_failed_summary_example_is_what_that_run_prints(tmp_path: Path) -> N
     assert masked(summary_line(run), output) == masked(example)
 
 
-def test_the_example_post_is_what_a_run_writes(first_run: tuple[ScrapyRun, Path]) -> None:
-    _, output = first_run
+def test_the_example_post_is_what_a_run_writes(tmp_path: Path) -> None:
+    """The README's post is shown with `-s ARCHIVE_IMAGES=0`, as the news site's picture URLs."""
+    output = tmp_path / "output"
+    with ReplayServer(REPLICA) as server:
+        assert crawl("phnompenhpost", server, output).returncode == 0
     [post] = [post for url, post in posts(output).items() if url.endswith(SEED_SLUG)]
     written = post.text.splitlines()
     example = block_after("## A post").splitlines()
@@ -78,4 +81,8 @@ def test_the_checksites_example_is_the_default_output() -> None:
     with ReplayServer(REPLICA) as server:
         run = run_scrapy("checksites", "--base-url", server.base_url)
     assert run.returncode == 0, run.output[-3000:]
-    assert run.stdout.strip() == block_after("This is `scrapy checksites --base-url …` on the bundled replica")
+    lines = run.stdout.strip().splitlines()
+    assert lines[0] == block_after("This is `scrapy checksites --base-url …` on the bundled replica")
+    for line in block_after("Under each site's line it shows what the profile decided").splitlines():
+        prefix = line[:-1].rstrip() if line.endswith("…") else line
+        assert any(printed.startswith(prefix) for printed in lines[1:]), line
