@@ -94,7 +94,12 @@ class ScrapyRun:
 
 
 def run_scrapy(*args: str, cwd: Path = ROOT, timeout: float = 180, env: dict[str, str] | None = None) -> ScrapyRun:
-    """Run `python -m scrapy ARGS` in the project, the way a user (or cron) runs it."""
+    """Run `python -m scrapy ARGS` in the project, the way a user (or cron) runs it.
+
+    Pictures are archived only when a test asks (`-s ARCHIVE_IMAGES=1`, see crawl_helpers.archived): the
+    pages' pictures name hosts on the internet, and no test may reach it."""
+    if args and not any(arg.startswith("ARCHIVE_IMAGES=") for arg in args):
+        args = (*args, "-s", "ARCHIVE_IMAGES=0")
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
