@@ -146,6 +146,9 @@ def article_problems(stats: Mapping[str, Any], limits: Limits) -> list[str]:
     return []
 
 
+NOTHING_DISCOVERED = "discovery found no article URL"
+
+
 def discovery_problem(stats: Mapping[str, Any]) -> str | None:
     """A site crawl whose discovery found no candidate article URL can never write anything (None: it found
     some, or the run had no discovery, or `-a since=` skipped every sitemap, or article pages were fetched
@@ -157,8 +160,9 @@ def discovery_problem(stats: Mapping[str, Any]) -> str | None:
         return None
     rejected = stat_count(stats, "discovery/rejected_allow")
     if rejected:
-        return f"articles.allow/deny rejected all {rejected} URL(s) of the site that discovery saw"
-    return "discovery found no candidate article URL (check the profile's discovery sources and domains)"
+        return (f"articles.allow/deny rejected all {rejected} URL(s) of the site that discovery saw: "
+                f"{NOTHING_DISCOVERED}")
+    return f"{NOTHING_DISCOVERED} (the sources, or the profile's articles.allow?)"
 
 
 def assess(stats: Mapping[str, Any], limits: Limits | float = Limits()) -> list[str]:
@@ -171,10 +175,9 @@ def assess(stats: Mapping[str, Any], limits: Limits | float = Limits()) -> list[
     errors = stat_count(stats, "log_count/ERROR")
     if errors:
         problems.append(f"{errors} error(s) logged")
-    if problem := discovery_problem(stats):
+    # Both views must agree: no candidate URL (the site spider's counts), and nothing asked for or written.
+    if discovered_nothing(stats) and (problem := discovery_problem(stats)):
         problems.append(problem)
-    elif discovered_nothing(stats):
-        problems.append("discovery found no article URL (the sources, or the profile's articles.allow?)")
     missing = stat_count(stats, "articles/missing")
     if missing and missing_ratio(stats) > limits.missing_max_ratio:
         problems.append(

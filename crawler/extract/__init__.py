@@ -10,6 +10,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from crawler.discovery.urlshapes import NOT_ARTICLE as NOT_ARTICLE_PATH
 from crawler.extract.blocks import MAX_GOOD_LINK_DENSITY
 from crawler.extract.body import extract_body
 from crawler.extract.document import Document, parse_document
@@ -31,7 +32,7 @@ from crawler.extract.metadata import (
     paywalled,
 )
 from crawler.extract.text import safe_text
-from crawler.extract.urls import canonical_url, join_url
+from crawler.extract.urls import canonical_url, join_url, split_url
 from crawler.items import Article
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     # collection or an error, another extractor only when nothing hints at a listing.
     fallback = "all" if declared or not (listing or looks_like_error_page(article.title)) else (
         "declared" if listing < 2 and not looks_like_error_page(article.title) else "none")
+    if not declared and NOT_ARTICLE_PATH.match(split_url(url).path or "/"):
+        fallback = "none"  # a tag, category, author or pagination page: no second strategy makes it an article
     body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions, authors=article.authors,
                         fallback=fallback)
     article.body = body.markdown
