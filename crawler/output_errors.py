@@ -47,7 +47,10 @@ def stop_on_output_error(crawler: Crawler, path: Path | str, what: str, exc: Bas
         return
     stats.set_value(ERROR_STAT, message)
     logger.error("%s", message)
-    engine = crawler.engine
+    try:
+        engine = crawler.engine
+    except RuntimeError:  # no crawl running (a component used on its own): nothing to stop
+        return
     if engine.running:
         closing = deferred_from_coro(engine.close_spider_async(reason=CLOSE_REASON))
         closing.addErrback(_log_close_failure)

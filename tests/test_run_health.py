@@ -268,8 +268,10 @@ def test_a_full_disk_stops_the_run_at_the_first_failed_write(replica: ReplayServ
     run = crawl("phnompenhpost", replica, out)
     assert run.returncode == 1, run.output[-3000:]
     assert "Traceback" not in run.output
-    [error] = error_lines(run)
-    assert re.search(r"ERROR: Cannot write (post|run feed|state store|URL memory) \S+: "
+    errors = error_lines(run)
+    assert len(errors) == 1, errors
+    [error] = errors
+    assert re.search(r"ERROR: Cannot write (post|run feed|state store|URL memory|the web archive) \S+: "
                      r"(No space left on device|database or disk is full)$", error), error
     assert "delete" not in run.output.lower()
     assert "The ASEAN member states are taking steps" not in run.output  # no article body in the log

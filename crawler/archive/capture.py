@@ -22,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 from crawler import __version__
 from crawler.archive import ARCHIVE_URL, warc_dir
 from crawler.archive.writer import Exchange, RotatingWarcWriter
+from crawler.output_errors import stop_on_output_error
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -79,6 +80,9 @@ class WarcCapture:
             self.failed = True
             stats.inc_value("warc/write_errors")
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, OSError):  # a full or read-only disk: the first failed write stops the run
+                stop_on_output_error(self.crawler, self.writer.path or self.writer.folder, "the web archive", exc)
+                return response
             logger.error("Cannot write the web archive %s: %s; no more pages are archived in this run",
                          self.writer.path or self.writer.folder, reason)
             return response
@@ -91,4 +95,7 @@ class WarcCapture:
         try:
             self.writer.close()
         except OSError as exc:
-            logger.error("Cannot finish the web archive %s: %s", self.writer.folder, exc.strerror or exc)
+            if self.failed:  # the failed write was reported already, and stopped the run
+                logger.debug("Cannot finish the web archive %s: %s", self.writer.folder, exc.strerror or exc)
+            else:
+                stop_on_output_error(self.crawler, self.writer.folder, "the web archive", exc)
