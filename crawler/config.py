@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.errors import SettingError
+from crawler.mirrors import parse_mirrors
+from crawler.pipelines.images import url_base
 from crawler.posts.frontmatter import OPTIONAL_FIELDS
 
 if TYPE_CHECKING:
@@ -95,6 +97,8 @@ def check_settings(settings: BaseSettings) -> None:
     optional_fields(settings)
     for name in RATIOS:
         ratio(settings, name)
+    parse_mirrors(settings.get("MIRRORS"))  # checked even when pictures are not archived: base_url's twin
+    url_base(settings.get("IMAGES_URL_BASE", "/assets/img/"))
 
 
 def usable_log_settings(settings: BaseSettings) -> None:
