@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -27,7 +27,7 @@ from crawler.archive.reader import ArchiveError, Capture, Page, read_pages, scan
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
 from crawler.profiles import SiteProfile, configured_profiles, profile_for_url
-from crawler.spiders.base import NewsSpider, SpiderArgumentError
+from crawler.spiders.base import NewsSpider, SpiderArgumentError, midnight_of
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -97,13 +97,7 @@ def _flush(spider: NewsSpider, counts: Counter[str]) -> None:
 
 def parse_since_utc(value: str | None) -> datetime | None:
     """`--since YYYY-MM-DD`: midnight UTC of that day."""
-    if value is None:
-        return None
-    try:
-        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise SpiderArgumentError(f"since must be a date as YYYY-MM-DD, got {value!r}") from None
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    return midnight_of(value, UTC)
 
 
 class ReprocessSpider(NewsSpider):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urlsplit
@@ -55,6 +56,17 @@ def _too_large(error: BaseException | None) -> bool:
 
 class SpiderArgumentError(ValueError):
     """A spider argument (`-a NAME=VALUE`) that is unknown or has an unusable value."""
+
+
+def midnight_of(value: str | None, tz: tzinfo) -> datetime | None:
+    """`since=YYYY-MM-DD`: midnight of that day in `tz` (None when not given)."""
+    if value is None:
+        return None
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise SpiderArgumentError(f"since must be a date as YYYY-MM-DD, got {value!r}") from None
+    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def check_base_url(value: str | None) -> str | None:

@@ -18,7 +18,7 @@ The loader (crawler.spiderloader) makes one subclass per profile, with `name` an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from datetime import datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -38,7 +38,7 @@ from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.discovery.urlshapes import NOT_ARTICLE as NOT_ARTICLE_PATH
 from crawler.distributed import LOCAL
 from crawler.extract.urls import to_mirror, to_origin
-from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url
+from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url, midnight_of
 from crawler.state import Record, StateStore, state_path
 
 if TYPE_CHECKING:
@@ -65,13 +65,7 @@ again, and the run's health judges only the pages that look like articles."""
 
 def parse_since(value: str | None, profile: SiteProfile) -> datetime | None:
     """`-a since=YYYY-MM-DD`: midnight of that day in the site's time zone."""
-    if value is None:
-        return None
-    try:
-        day = datetime.strptime(value.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        raise SpiderArgumentError(f"since must be a date as YYYY-MM-DD, got {value!r}") from None
-    return datetime.combine(day, time(0), tzinfo=profile.timezone)
+    return midnight_of(value, profile.timezone)
 
 
 def parse_warc(value: str | None) -> list[Path] | None:
