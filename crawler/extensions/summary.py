@@ -118,15 +118,6 @@ def _breakdown(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{name} {n}" for name, n in counts.items() if n and "/" not in name)
 
 
-def discovered_nothing(stats: Mapping[str, Any]) -> bool:
-    """A site's discovery ran and gave nothing to do: no article link, no article page asked for or
-    written (a JOBDIR run resumes with the article requests and candidates its paused run had found)."""
-    if not stat_count(stats, "discovery/sources") or prefixed(stats, "discovery/links/"):
-        return False
-    done = ("articles/requested", *(f"articles/{status}" for status in WRITTEN_STATUSES))
-    return not any(stat_count(stats, key) for key in done)
-
-
 def article_problems(stats: Mapping[str, Any], limits: Limits) -> list[str]:
     """Article pages were wanted but none became a post, or too many could not be fetched."""
     wanted = stat_count(stats, "articles/requested")
@@ -150,13 +141,15 @@ NOTHING_DISCOVERED = "discovery found no article URL"
 
 
 def discovery_problem(stats: Mapping[str, Any]) -> str | None:
-    """A site crawl whose discovery found no candidate article URL can never write anything (None: it found
-    some, or the run had no discovery, or `-a since=` skipped every sitemap, or article pages were fetched
-    all the same: a run resumed from JOBDIR continues the requests its first part discovered)."""
-    if not stat_count(stats, "discovery/sources") or stat_count(stats, "discovery/candidates"):
+    """A site crawl whose discovery ran and found nothing to do can never write anything. None when it
+    found a candidate article URL or an article link, when the run had no discovery, when `-a since=`
+    skipped every sitemap, or when article pages were asked for or fetched all the same (a run resumed
+    from JOBDIR continues the requests its first part discovered)."""
+    if not stat_count(stats, "discovery/sources") or prefixed(stats, "discovery/links/"):
         return None
-    fetched = ("item_scraped_count", "item_dropped_count", "articles/missing", "discovery/sitemaps_skipped_since")
-    if any(stat_count(stats, key) for key in fetched):
+    done = ("discovery/candidates", "discovery/sitemaps_skipped_since", "articles/requested", "articles/missing",
+            "item_scraped_count", "item_dropped_count", *(f"articles/{status}" for status in WRITTEN_STATUSES))
+    if any(stat_count(stats, key) for key in done):
         return None
     rejected = stat_count(stats, "discovery/rejected_allow")
     if rejected:
@@ -175,8 +168,7 @@ def assess(stats: Mapping[str, Any], limits: Limits | float = Limits()) -> list[
     errors = stat_count(stats, "log_count/ERROR")
     if errors:
         problems.append(f"{errors} error(s) logged")
-    # Both views must agree: no candidate URL (the site spider's counts), and nothing asked for or written.
-    if discovered_nothing(stats) and (problem := discovery_problem(stats)):
+    if problem := discovery_problem(stats):
         problems.append(problem)
     missing = stat_count(stats, "articles/missing")
     if missing and missing_ratio(stats) > limits.missing_max_ratio:
