@@ -133,12 +133,16 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
 
     declared = has_article_signals(doc, ld)
     listing = listing_declared(doc)
-    # Second chances only where an article may be: the page's own articleBody unless it declares a
-    # collection or an error, another extractor only when nothing hints at a listing.
-    fallback = "all" if declared or not (listing or looks_like_error_page(article.title)) else (
-        "declared" if listing < 2 and not looks_like_error_page(article.title) else "none")
-    if not declared and NOT_ARTICLE_PATH.match(split_url(url).path or "/"):
-        fallback = "none"  # a tag, category, author or pagination page: no second strategy makes it an article
+    error_title = looks_like_error_page(article.title)
+    # Second chances only where an article may be: none on a page that declares a collection or an
+    # error, or on a tag, category, author or pagination URL; the page's own articleBody only where
+    # something hints at a listing; else the articleBody and another extractor.
+    if declared:
+        fallback = "all"
+    elif listing == 2 or error_title or NOT_ARTICLE_PATH.match(split_url(url).path or "/"):
+        fallback = "none"
+    else:
+        fallback = "declared" if listing else "all"
     body = extract_body(doc, profile, doc.url, find_meta_image(doc, ld), captions=captions, authors=article.authors,
                         fallback=fallback)
     article.body = body.markdown
@@ -148,7 +152,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     article.language = find_language(doc, profile, article.origin_url, ld, sample)
 
     substantial = body.text_length >= _SUBSTANTIAL_TEXT and body.link_density < _SUBSTANTIAL_LINK_DENSITY
-    if not declared and not substantial and looks_like_error_page(article.title):
+    if not declared and not substantial and error_title:
         article.page_type = "error_page"
     elif not declared and not substantial and (listing == 2 or body.link_density > _LISTING_LINK_DENSITY or (
             listing and (not body.markdown.strip() or body.link_density > MAX_GOOD_LINK_DENSITY

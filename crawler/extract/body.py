@@ -17,6 +17,7 @@ from lxml.cssselect import CSSSelector
 
 from crawler.extract.boilerplate import is_boilerplate_phrase
 from crawler.extract.bylines import drop_byline_copies
+from crawler.extract.fallback import fallback_content, second_opinion
 from crawler.extract.markdown import DROP_TAGS, html_to_markdown, inline_markdown
 from crawler.extract.media import embed_url, image_source, is_image_button
 from crawler.extract.urls import url_host, url_path
@@ -103,8 +104,6 @@ def extract_body(doc: Document, profile: SiteProfile | None, base_url: str, meta
     extraction strategy, are tried (crawler/extract/fallback.py): `fallback` says which (`all`, `declared`
     for the articleBody only, `none`).
     """
-    from crawler.extract.fallback import fallback_content, second_opinion
-
     content, source = content_element(doc, profile)
     if content is not None and source == "generic" and fallback == "all":
         other = second_opinion(doc, content)

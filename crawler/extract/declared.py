@@ -47,8 +47,12 @@ def prefer_declared_body(doc: Document, found: Element | None) -> Element | None
     if uniqueness(declared) < DECLARED_BODY_UNIQUENESS:
         return found  # the text repeats itself: a template glitch, not a better body
     logger.debug("%s: the visible text is part of the JSON-LD articleBody; using articleBody", doc.url)
-    element = _lead_part(found, declared) if found is not None else lxml.html.Element("div")
-    for paragraph in _PARAGRAPH_RE.split(declared.strip()):
+    return add_paragraphs(_lead_part(found, declared) if found is not None else lxml.html.Element("div"), declared)
+
+
+def add_paragraphs(element: Element, text: str) -> Element:
+    """`element` with the paragraphs of a plain `text` (articleBody) appended as <p> elements."""
+    for paragraph in _PARAGRAPH_RE.split(text.strip()):
         if paragraph:
             lxml.etree.SubElement(element, "p").text = paragraph
     return element

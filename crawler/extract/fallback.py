@@ -7,13 +7,13 @@ the development pages), so they cost little on the others."""
 from __future__ import annotations
 
 import logging
-import re
+from functools import lru_cache
 
 import lxml.etree
 import lxml.html
 
 from crawler.extract.blocks import Element
-from crawler.extract.declared import containment, declared_body
+from crawler.extract.declared import add_paragraphs, containment, declared_body
 from crawler.extract.document import Document
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,6 @@ is at least SECOND_OPINION_RATIO times longer and holds at least SECOND_OPINION_
 4-grams (the generic finder chose one part of the article, a box beside it or a teaser)."""
 SECOND_OPINION_RATIO = 2.0
 SECOND_OPINION_CONTAINMENT = 0.7
-_PARAGRAPH_RE = re.compile(r"\s*\n\s*\n\s*|\s*\n\s*(?=\S)")
 
 
 def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[Element | None, str]:
@@ -34,11 +33,7 @@ def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[El
     articleBody), `trafilatura` (unless `second_strategy` is False), or (None, `none`)."""
     declared = declared_body(doc)
     if declared is not None and len(" ".join(declared.split())) >= MIN_FALLBACK_CHARS:
-        element = lxml.html.Element("div")
-        for paragraph in _PARAGRAPH_RE.split(declared.strip()):
-            if paragraph:
-                lxml.etree.SubElement(element, "p").text = paragraph
-        return element, "declared"
+        return add_paragraphs(lxml.html.Element("div"), declared), "declared"
     found = _trafilatura_content(doc) if second_strategy else None
     if found is not None and len(" ".join(found.text_content().split())) >= MIN_FALLBACK_CHARS:
         return found, "trafilatura"
@@ -67,16 +62,25 @@ def _paragraph_chars(doc: Document) -> int:
     return sum(len(" ".join(p.text_content().split())) for p in doc.tree.iter("p"))
 
 
-def _trafilatura_content(doc: Document) -> Element | None:
-    """trafilatura's main text as an HTML element (paragraphs, headings, lists, tables, links), or None."""
+@lru_cache(maxsize=1)
+def _trafilatura_html(text: str, url: str) -> str | None:
+    """trafilatura's main text of a page as HTML, or None. Kept for the page being extracted: its second
+    opinion and its fallback both ask for it, and each parses the HTML afresh (the converter edits it)."""
     try:
         import trafilatura
 
-        html = trafilatura.extract(doc.text, url=doc.url, output_format="html", include_comments=False, fast=True,
-                                   include_links=True, include_images=False, include_tables=True)
+        html: str | None = trafilatura.extract(text, url=url, output_format="html", include_comments=False,
+                                               fast=True, include_links=True, include_images=False,
+                                               include_tables=True)
     except Exception:  # a bug in a library must not cost the page: it just finds nothing
-        logger.debug("trafilatura failed on %s", doc.url, exc_info=True)
+        logger.debug("trafilatura failed on %s", url, exc_info=True)
         return None
+    return html
+
+
+def _trafilatura_content(doc: Document) -> Element | None:
+    """trafilatura's main text as an HTML element (paragraphs, headings, lists, tables, links), or None."""
+    html = _trafilatura_html(doc.text, doc.url)
     if not html:
         return None
     try:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import lxml.html
+
+from crawler.extract.urls import join_url, split_url, url_path
 
 IMAGE_TAGS = ("img", "amp-img", "picture")
 _MEDIA_TAGS = ("video", "audio", "iframe", "object", "embed", "svg", "canvas", "amp-video", "amp-iframe", "blockquote")
@@ -22,6 +24,7 @@ _LINK_SCHEMES = ("http", "https", "mailto")
 _AD_HOSTS = ("doubleclick.net", "googlesyndication.com", "amazon-adsystem.com", "adnxs.com", "taboola.com",
              "outbrain.com", "googletagmanager.com", "facebook.com/tr")
 
+
 def link_target(href: str | None, base_url: str) -> str | None:
     """Absolute http(s)/mailto link target, or None for javascript:, in-page anchors and the like."""
     if not href:
@@ -29,12 +32,8 @@ def link_target(href: str | None, base_url: str) -> str | None:
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    try:
-        absolute = urljoin(base_url, href)
-        scheme = urlsplit(absolute).scheme.lower()
-    except ValueError:
-        return None
-    return absolute if scheme in _LINK_SCHEMES else None
+    absolute = join_url(base_url, href)
+    return absolute if absolute and split_url(absolute).scheme.lower() in _LINK_SCHEMES else None
 
 
 _SRCSET_URL_RE = re.compile(r"[^\s,][^\s]*")
@@ -117,7 +116,7 @@ def image_source(img: lxml.html.HtmlElement, base_url: str) -> str | None:
         if candidate and candidate.strip() and not _is_placeholder(candidate.strip()):
             url = link_target(candidate.strip(), base_url)
             if url and not url.startswith("mailto:"):
-                return None if _ICON_PATH_RE.search(urlsplit(url).path) else url
+                return None if _ICON_PATH_RE.search(url_path(url)) else url
     return None
 
 
@@ -140,13 +139,12 @@ def embed_url(el: lxml.html.HtmlElement, base_url: str) -> str | None:
     if tag in ("video", "audio"):
         src = el.get("src") or next((s.get("src") for s in el.iter("source") if s.get("src")), None)
         return link_target(src, base_url)
-    classes = el.get("class", "")
     if tag == "blockquote":
-        return _without_tracking(_quote_embed_url(el, classes, base_url))
+        return _without_tracking(_quote_embed_url(el, base_url))
     return link_target(el.get("data-href") or el.get("cite"), base_url)
 
 
-def _quote_embed_url(el: lxml.html.HtmlElement, classes: str, base_url: str) -> str | None:
+def _quote_embed_url(el: lxml.html.HtmlElement, base_url: str) -> str | None:
     for attr in ("data-instgrm-permalink", "data-text-post-permalink", "data-embed-url", "cite"):
         if el.get(attr):
             target = link_target(el.get(attr), base_url)
@@ -224,12 +222,14 @@ def is_quote_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
 
 
 def is_embed(el: lxml.html.HtmlElement, tag: str) -> bool:
+    """An element the converter writes as a link to what it embeds (iframe, video, audio, social post)."""
     if tag in ("iframe", "video", "audio", "amp-iframe", "amp-youtube"):
         return True
     if is_quote_embed(el, tag):
         return True
     classes = el.get("class", "")
     return tag == "div" and ("fb-post" in classes or "fb-video" in classes) and bool(el.get("data-href"))
+
 
 def is_image_figure(figure: lxml.html.HtmlElement) -> bool:
     """Whether a <figure> presents images (or media): its text is then their caption. A figure holding a

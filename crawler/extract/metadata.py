@@ -27,7 +27,7 @@ from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import contradicting_language, detect_language, normalize_language, script_language
 from crawler.extract.media import image_source
 from crawler.extract.text import clean_text, fold_for_compare, loose_key
-from crawler.extract.urls import domain_suffixes, split_url, url_path
+from crawler.extract.urls import domain_suffixes, split_url, url_host, url_path
 from crawler.extract.vocabulary import CJK_CREDIT_WORDS, alternation
 
 if TYPE_CHECKING:
@@ -89,8 +89,7 @@ def article_ld(doc: Document, url: str | None = None) -> dict[str, Any] | None:
 
 
 def _url_key(url: str) -> str:
-    parts = split_url(url)
-    return (parts.hostname or "").lower().removeprefix("www.") + parts.path.rstrip("/")
+    return url_host(url).removeprefix("www.") + url_path(url).rstrip("/")
 
 
 def _ld_urls(obj: dict[str, Any]) -> list[str]:
@@ -428,14 +427,13 @@ def _near(el: lxml.html.HtmlElement, anchor: lxml.html.HtmlElement) -> bool:
     return el.getparent() is anchor.getparent() or any(node is anchor for node in el.iterancestors())
 
 
-_CREDIT_WORDS = CJK_CREDIT_WORDS
 _CREDIT_LINE_RE = re.compile(rf"^[\s(\uff08]*(?:{alternation(CJK_CREDIT_WORDS)})\s*[:\uff1a]")
-_CREDIT_XPATH = "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in _CREDIT_WORDS) + "]"
+_CREDIT_XPATH = "//body//text()[" + " or ".join(f"contains(., '{w}')" for w in CJK_CREDIT_WORDS) + "]"
 
 
 def _credit_line(doc: Document) -> list[str]:
     """A short CJK credit line ("（责编：A、B）", "作者：A") outside the page chrome."""
-    if not any(word in doc.text for word in _CREDIT_WORDS):
+    if not any(word in doc.text for word in CJK_CREDIT_WORDS):
         return []
     result = _compiled(_CREDIT_XPATH)(doc.tree)
     for node in result if isinstance(result, list) else []:

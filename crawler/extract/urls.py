@@ -42,10 +42,7 @@ def split_url(url: str | None) -> SplitResult:
 
 def url_host(url: str | None) -> str:
     """The URL's host name in lower case, "" when it has none or cannot be read."""
-    try:
-        return (split_url(url).hostname or "").lower()
-    except ValueError:
-        return ""
+    return (split_url(url).hostname or "").lower()
 
 
 def url_path(url: str | None) -> str:
