@@ -28,15 +28,24 @@ def _origin(value: str, what: str) -> str:
     return f"{parts.scheme.lower()}://{parts.hostname.lower()}" + (f":{port}" if port else "")
 
 
-def _mirror(value: object, key: str) -> str:
-    """A mirror base URL: http(s), a host, optionally a path prefix; returned without a trailing slash."""
-    if not isinstance(value, str):
-        raise SettingError(f"MIRRORS: the mirror of {key} must be a URL string, got {value!r}")
+def mirror_base(value: str) -> str | None:
+    """A mirror base URL (http(s), a host, optionally a path prefix, no query or fragment) without its
+    trailing slash; None when `value` is not one. Also what `-a base_url=` takes (spiders.base.check_base_url)."""
     parts = urlsplit(value.strip())
     if parts.scheme not in _DEFAULT_PORTS or not parts.netloc or parts.query or parts.fragment:
+        return None
+    return value.strip().rstrip("/")
+
+
+def _mirror(value: object, key: str) -> str:
+    """The mirror of `key` in MIRRORS, as `mirror_base` gives it."""
+    if not isinstance(value, str):
+        raise SettingError(f"MIRRORS: the mirror of {key} must be a URL string, got {value!r}")
+    base = mirror_base(value)
+    if base is None:
         raise SettingError(f"MIRRORS: the mirror of {key} must be an http(s) URL such as "
                            f"http://127.0.0.1:8001, got {value!r}")
-    return value.strip().rstrip("/")
+    return base
 
 
 def parse_mirrors(value: object) -> dict[str, str]:

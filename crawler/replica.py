@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 
+from crawler.posts.frontmatter import format_date
+
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "Cache-Control")
 """Response headers a route keeps (as the site sent them); the rest (dates, cookies, encodings) go."""
 PHRASES = 8
@@ -72,10 +74,6 @@ def chrome_texts(candidates: Iterable[str], body_text: str, limit: int = CHROME_
     return found
 
 
-def utc_string(value: datetime) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
 def expected_entry(
     article: Mapping[str, Any], served_at: list[str], redirects_from: list[str], zone: ZoneInfo,
     chrome: list[str], source: str,
@@ -92,7 +90,7 @@ def expected_entry(
         "description": article.get("description"),
         "category": article.get("category"),
         "language": article.get("language"),
-        "date": utc_string(date),
+        "date": format_date(date),
         "local_date": date.astimezone(zone).date().isoformat(),
         "image": article.get("image"),
         "author": authors[0] if authors else None,

@@ -73,3 +73,22 @@ def test_another_run_holding_the_output_folder_refuses_the_whole_schedule(tmp_pa
 def test_an_unknown_site_is_a_usage_error(tmp_path: Path) -> None:
     run = run_scrapy("crawlall", "nosuchsite", "-s", f"OUTPUT_DIR={tmp_path}")
     assert run.returncode == 2 and "Unknown site(s) nosuchsite" in run.output and "Traceback" not in run.output
+
+
+def test_a_site_is_judged_by_the_same_limits_as_its_summary_line() -> None:
+    """crawlall once judged a site with ARTICLES_MISSING_MAX_RATIO only: a run whose failed share was over
+    the user's ARTICLES_FAILED_MAX_RATIO said FAILED in its summary line while crawlall counted it healthy."""
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler.commands.crawlall import site_problems
+
+    stats = {"finish_reason": "finished", "articles/requested": 10, "articles/new": 9, "item_scraped_count": 9,
+             "pages/failed": 1, "pages/failed/too_large": 1}
+    strict = get_crawler(Spider, {"ARTICLES_FAILED_MAX_RATIO": 0.05})
+    strict.stats.set_stats(stats)
+    default = get_crawler(Spider)
+    default.stats.set_stats(dict(stats))
+    [problem] = site_problems(strict, None)
+    assert problem.startswith("1 of 10 article pages could not be fetched (10% > ARTICLES_FAILED_MAX_RATIO 5%")
+    assert site_problems(default, None) == []

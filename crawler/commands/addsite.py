@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,13 +22,11 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import DontCloseSpider, UsageError
 
 from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from crawler.commands.checksites import PIPELINES, assess_site, report_line
-from crawler.commands.crawlall import when_done
-from crawler.commands.sitereport import detail_lines, value_problems, warnings
+from crawler.commands.checksites import check_crawl_settings, quiet_log, site_report
+from crawler.commands.crawl import when_done
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.discovery.urlshapes import looks_like_article
-from crawler.pipelines.check import CheckPipeline
 from crawler.profiledraft import PageEvidence, SiteEvidence, draft_profile
 from crawler.profiles import ID_RE, ProfileError, load_profile, sites_dir
 from crawler.spiders.base import SpiderArgumentError, check_base_url, swap_prefix
@@ -171,12 +168,8 @@ class Command(ScrapyCommand):
                              f"(such as https://www.example.org), got {args[0]!r} {args[1]!r}")
         self.origin = origin
         assert self.settings is not None
-        self.scratch = tempfile.mkdtemp(prefix="addsite-")
-        for name, value in {"OUTPUT_DIR": self.scratch, "ITEM_PIPELINES": PIPELINES, "RUN_LOCK_ENABLED": False,
-                            "REDIS_URL": "", "PROGRESS_INTERVAL": 0}.items():
-            self.settings.set(name, value, priority="cmdline")
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:
-            self.settings.set("LOG_LEVEL", "WARNING", priority="spider")
+        self.scratch = check_crawl_settings(self.settings, "addsite-")
+        quiet_log(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         try:
@@ -224,13 +217,9 @@ class Command(ScrapyCommand):
         return self._report(site_id, checks[0])
 
     def _report(self, site_id: str, crawler: Crawler) -> int:
-        stats = crawler.stats.get_stats()
-        pipeline = crawler.get_item_pipeline(CheckPipeline)
-        checked = pipeline.checked if pipeline is not None else []
-        problems = assess_site(stats) + value_problems(checked)
-        print(f"Checked it (scrapy checksites {site_id}):", report_line(site_id, stats, problems), sep="\n")
-        notes = warnings(stats, checked, getattr(crawler.spider, "empty_sources", []))
-        print("\n".join(detail_lines(getattr(crawler.spider, "samples", {}), checked, notes)), flush=True)
+        problems, line, details = site_report(site_id, crawler)
+        print(f"Checked it (scrapy checksites {site_id}):", line, sep="\n")
+        print("\n".join(details), flush=True)
         print(f"Review {Path(crawler.spidercls.profile.source)} (crawler/sites/README.md), then record its replica: "  # type: ignore[attr-defined]
               f"scrapy record {site_id} tests/fixtures/sites/{site_id}", flush=True)
         return EXIT_FAILED if problems else EXIT_OK

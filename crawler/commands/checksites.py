@@ -19,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from crawler.commands.crawlall import site_profiles
 from crawler.commands.sitereport import detail_lines, value_problems, warnings
 from crawler.extensions.summary import finish_problem, stat_count
 from crawler.pipelines.check import CHECKED_FIELDS, CheckPipeline
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import argparse
 
     from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
 
 REQUIRED_FIELDS = ("title", "date", "body")
 """Fields every checked article must have; the others are reported only."""
@@ -87,6 +89,49 @@ def report_line(site: str, stats: Mapping[str, Any], problems: list[str]) -> str
     return f"{site}: {status} - " + "; ".join(parts)
 
 
+def site_report(site: str, crawler: Crawler) -> tuple[list[str], str, list[str]]:
+    """A finished check crawl of a site: its problems, its report line and the lines under it."""
+    stats = crawler.stats.get_stats()
+    pipeline = crawler.get_item_pipeline(CheckPipeline)
+    checked = pipeline.checked if pipeline is not None else []
+    problems = assess_site(stats) + value_problems(checked)
+    spider = crawler.spider
+    notes = warnings(stats, checked, getattr(spider, "empty_sources", []))
+    return problems, report_line(site, stats, problems), detail_lines(getattr(spider, "samples", {}), checked, notes)
+
+
+def check_crawl_settings(settings: Settings, prefix: str, **extra: Any) -> str:
+    """Settings for a crawl that keeps nothing (checksites, record, addsite): OUTPUT_DIR a new scratch folder
+    (returned, for the command to delete), validate and normalise only (PIPELINES), no lock, no shared
+    frontier, no progress line; `extra` settings on top."""
+    scratch = tempfile.mkdtemp(prefix=prefix)
+    overrides = {
+        "OUTPUT_DIR": scratch,  # the URL memory and run stats of the crawl, deleted afterwards
+        "ITEM_PIPELINES": PIPELINES,  # validate and normalise, then count: no post, store or feed
+        "RUN_LOCK_ENABLED": False,  # the folder is the crawl's own; the sites are crawled side by side
+        "REDIS_URL": "",  # never joins a shared frontier
+        "PROGRESS_INTERVAL": 0,
+        **extra,
+    }
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return scratch
+
+
+def quiet_log(settings: Settings) -> None:
+    """Log warnings and errors only, unless -L/--loglevel was given: the command prints its own report."""
+    if (settings.getpriority("LOG_LEVEL") or 0) < 40:
+        settings.set("LOG_LEVEL", "WARNING", priority="spider")
+
+
+def base_url_option(value: str | None) -> str | None:
+    """The --base-url option, checked as `-a base_url=` is."""
+    try:
+        return check_base_url(value)
+    except SpiderArgumentError as exc:
+        raise UsageError(str(exc)) from None
+
+
 class Command(ScrapyCommand):
     requires_project = True
 
@@ -107,26 +152,15 @@ class Command(ScrapyCommand):
         super().process_options(args, opts)
         if opts.articles < 1:
             raise UsageError("--articles must be at least 1")
-        try:
-            self.base_url = check_base_url(opts.base_url)
-        except SpiderArgumentError as exc:
-            raise UsageError(str(exc)) from None
+        self.base_url = base_url_option(opts.base_url)
         assert self.settings is not None
-        self.scratch = tempfile.mkdtemp(prefix="checksites-")
-        overrides = {
-            "OUTPUT_DIR": self.scratch,  # the URL memory and run stats of the check, deleted afterwards
-            "ITEM_PIPELINES": PIPELINES,  # validate and normalise, then count: no post, store or feed
-            "RUN_LOCK_ENABLED": False,  # the folder is the check's own; the sites are checked side by side
-            "REDIS_URL": "",  # a check never joins a shared frontier
-            "WARC_ENABLED": False,  # nor keeps the pages it fetched
-            "PROGRESS_INTERVAL": 0,
+        self.scratch = check_crawl_settings(
+            self.settings, "checksites-",
+            WARC_ENABLED=False,  # a check keeps none of the pages it fetched
             # The report line per site replaces the crawl's summary line and stats file.
-            "EXTENSIONS": {**self.settings.getdict("EXTENSIONS"), "crawler.extensions.summary.RunSummary": None},
-        }
-        for name, value in overrides.items():
-            self.settings.set(name, value, priority="cmdline")
-        if (self.settings.getpriority("LOG_LEVEL") or 0) < 40:  # quiet unless -L/--loglevel was given
-            self.settings.set("LOG_LEVEL", "WARNING", priority="spider")
+            EXTENSIONS={**self.settings.getdict("EXTENSIONS"), "crawler.extensions.summary.RunSummary": None},
+        )
+        quiet_log(self.settings)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
@@ -138,18 +172,17 @@ class Command(ScrapyCommand):
     def _check(self, args: list[str], opts: argparse.Namespace) -> int:
         assert self.crawler_process is not None
         try:
-            loader = self.crawler_process.spider_loader
-            sites = [name for name in loader.list() if getattr(loader.load(name), "profile", None) is not None]
+            profiles = site_profiles(self.crawler_process.spider_loader)
         except ProfileError as exc:
             sys.stderr.write(f"ERROR: bad site profile: {exc}\n")
             return EXIT_USAGE
-        unknown = sorted(set(args) - set(sites))
+        unknown = sorted(set(args) - set(profiles))
         if unknown:
-            sys.stderr.write(f"ERROR: unknown site(s) {', '.join(unknown)} (sites: {', '.join(sites) or 'none'})\n")
+            sys.stderr.write(f"ERROR: unknown site(s) {', '.join(unknown)} (sites: {', '.join(profiles) or 'none'})\n")
             return EXIT_USAGE
         crawlers: dict[str, Crawler] = {}
         spider_args = {"check": str(opts.articles), **({"base_url": self.base_url} if self.base_url else {})}
-        scheduled = [name for name in sites if getattr(getattr(loader.load(name), "profile", None), "scheduled", True)]
+        scheduled = [name for name, profile in profiles.items() if profile.scheduled]
         for name in args or scheduled:  # without names: the sites crawlall crawls
             crawler = self.crawler_process.create_crawler(name)
             self.crawler_process.crawl(crawler, **spider_args)
@@ -157,14 +190,8 @@ class Command(ScrapyCommand):
         self.crawler_process.start()
         failed = False
         for name, crawler in crawlers.items():
-            stats = crawler.stats.get_stats()
-            pipeline = crawler.get_item_pipeline(CheckPipeline)
-            checked = pipeline.checked if pipeline is not None else []
-            problems = assess_site(stats) + value_problems(checked)
+            problems, line, details = site_report(name, crawler)
             failed |= bool(problems)
-            print(report_line(name, stats, problems), flush=True)
-            spider = crawler.spider
-            samples = getattr(spider, "samples", {})
-            notes = warnings(stats, checked, getattr(spider, "empty_sources", []))
-            print("\n".join(detail_lines(samples, checked, notes)), flush=True)
+            print(line, flush=True)
+            print("\n".join(details), flush=True)
         return EXIT_FAILED if failed else EXIT_OK

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
-from twisted.python.failure import Failure
 
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
 from crawler.config import check_settings, usable_log_settings
@@ -111,10 +111,7 @@ class Command(ScrapyCrawlCommand):
             return self._refuse(name, error)
         if error is not None:
             return refusal(error)[0]
-        if summary is None or summary.problems is None:
-            problems = assess(crawler.stats.get_stats(), Limits.from_settings(crawler.settings))
-        else:
-            problems = summary.problems
+        problems = run_problems(crawler)
         if crawler.stats.get_value("finish_reason") == BUSY_REASON:
             return EXIT_LOCKED  # another run leads the shared frontier (logged by the frontier)
         return EXIT_FAILED if problems else EXIT_OK
@@ -128,19 +125,28 @@ def _summary(crawler: Crawler) -> RunSummary | None:
         return None
 
 
+def run_problems(crawler: Crawler) -> list[str]:
+    """Why a finished crawl failed (empty when healthy): what its summary line said, else `assess()` of its stats."""
+    summary = _summary(crawler)
+    if summary is None or summary.problems is None:
+        return assess(crawler.stats.get_stats(), Limits.from_settings(crawler.settings))
+    return summary.problems
+
+
+def when_done(result: Any, done: Callable[[BaseException | None], None]) -> None:
+    """Call `done(error)` once a crawl (an asyncio Task or a Deferred, by Scrapy's process class) ends;
+    its exception is handled there (asyncio/Twisted do not print it)."""
+    if isinstance(result, asyncio.Task):
+        result.add_done_callback(lambda task: done(None if task.cancelled() else task.exception()))
+    elif isinstance(result, Deferred):
+        result.addCallbacks(lambda _: done(None), lambda failure: done(failure.value))
+
+
 def _capture_error(result: Any, outcome: dict[str, BaseException]) -> None:
     """Keep the exception a crawl task/Deferred ends with (and stop asyncio/Twisted printing it)."""
 
-    def task_done(task: asyncio.Task[None]) -> None:
-        error = None if task.cancelled() else task.exception()
+    def done(error: BaseException | None) -> None:
         if error is not None:
             outcome["error"] = error
 
-    def deferred_failed(failure: Failure) -> None:
-        if failure.value is not None:
-            outcome["error"] = failure.value
-
-    if isinstance(result, asyncio.Task):
-        result.add_done_callback(task_done)
-    elif isinstance(result, Deferred):
-        result.addErrback(deferred_failed)
+    when_done(result, done)

@@ -11,23 +11,21 @@ failed. Exit status: 0 when every site's run was healthy, 1 when one was not (it
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.commands import BaseRunSpiderCommand
-from twisted.internet.defer import Deferred
 
 from crawler.commands import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE
+from crawler.commands.crawl import run_problems, when_done
 from crawler.extensions.lock import OutputLock, RunLocked, lock_path
-from crawler.extensions.summary import DEFAULT_MISSING_MAX_RATIO, assess
 from crawler.profiles import ProfileError, SiteProfile
 
 if TYPE_CHECKING:
     import argparse
 
     from scrapy.crawler import Crawler
+    from scrapy.spiderloader import SpiderLoaderProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +34,16 @@ def site_problems(crawler: Crawler, error: BaseException | None) -> list[str]:
     """Why one site's crawl failed (empty when it was healthy)."""
     if error is not None:
         return [f"could not start: {error}"]
-    ratio = crawler.settings.getfloat("ARTICLES_MISSING_MAX_RATIO", DEFAULT_MISSING_MAX_RATIO)
-    return assess(crawler.stats.get_stats(), ratio)
+    return run_problems(crawler)
 
 
-def when_done(result: Any, done: Callable[[BaseException | None], None]) -> None:
-    """Call `done(error)` once a crawl (an asyncio Task or a Deferred, by Scrapy's process class) ends."""
-    if isinstance(result, asyncio.Task):
-        result.add_done_callback(lambda task: done(None if task.cancelled() else task.exception()))
-    elif isinstance(result, Deferred):
-        result.addCallbacks(lambda _: done(None), lambda failure: done(failure.value))
+def site_profiles(loader: SpiderLoaderProtocol) -> dict[str, SiteProfile]:
+    """The profile of every site spider, by spider name (ProfileError for a bad one)."""
+    profiles: dict[str, SiteProfile] = {}
+    for name in loader.list():
+        if (profile := getattr(loader.load(name), "profile", None)) is not None:
+            profiles[name] = profile
+    return profiles
 
 
 class Command(BaseRunSpiderCommand):
@@ -67,11 +65,7 @@ class Command(BaseRunSpiderCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.crawler_process is not None
         try:
-            loader = self.crawler_process.spider_loader
-            profiles: dict[str, SiteProfile] = {}
-            for name in loader.list():
-                if (profile := getattr(loader.load(name), "profile", None)) is not None:
-                    profiles[name] = profile
+            profiles = site_profiles(self.crawler_process.spider_loader)
             sites = list(profiles)
             scheduled = [name for name, profile in profiles.items() if profile.scheduled]
         except ProfileError as exc:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-from crawler.commands.checksites import PIPELINES
+from crawler.commands.checksites import base_url_option, check_crawl_settings
 from crawler.extensions.summary import finish_problem
 from crawler.profiles import ProfileError
 from crawler.replica import (
@@ -37,7 +36,6 @@ from crawler.replica import (
     plain_paragraphs,
     route_path,
 )
-from crawler.spiders.base import SpiderArgumentError, check_base_url
 
 if TYPE_CHECKING:
     import argparse
@@ -130,15 +128,9 @@ class Command(ScrapyCommand):
             raise UsageError("give the site and the folder: scrapy record SITE DIR")
         if opts.articles is not None and opts.articles < 1:
             raise UsageError("--articles must be at least 1")
-        try:
-            self.base_url = check_base_url(opts.base_url)
-        except SpiderArgumentError as exc:
-            raise UsageError(str(exc)) from None
+        self.base_url = base_url_option(opts.base_url)
         assert self.settings is not None
-        self.scratch = tempfile.mkdtemp(prefix="record-")
-        for name, value in {"OUTPUT_DIR": self.scratch, "ITEM_PIPELINES": PIPELINES, "RUN_LOCK_ENABLED": False,
-                            "REDIS_URL": "", "PROGRESS_INTERVAL": 0, "HTTPCACHE_ENABLED": False}.items():
-            self.settings.set(name, value, priority="cmdline")
+        self.scratch = check_crawl_settings(self.settings, "record-", HTTPCACHE_ENABLED=False)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         try:

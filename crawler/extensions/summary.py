@@ -189,8 +189,7 @@ def images_part(stats: Mapping[str, Any]) -> str | None:
     """`pictures: 12 archived, 3 reused, 2 not archived (http_404 1, svg 1)`; None when the run handled none."""
     archived = stat_count(stats, "file_status_count/downloaded") + stat_count(stats, "file_status_count/cached")
     reused = stat_count(stats, "file_status_count/uptodate")
-    prefix = "images/failed/"
-    failed = {key[len(prefix):]: stat_count(stats, key) for key in sorted(stats) if key.startswith(prefix)}
+    failed = prefixed(stats, "images/failed/")
     if not (archived or reused or failed):
         return None
     text = f"pictures: {archived} archived, {reused} reused, {sum(failed.values())} not archived"

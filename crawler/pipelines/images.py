@@ -160,10 +160,11 @@ class ImageArchivePipeline(FilesPipeline):
         if mirrored != url:
             return mirrored
         spider_map = getattr(self.crawler.spider, "fetch_url_of", None)  # the spider's base_url mapping
-        page = ItemAdapter(item).get("origin_url") or ItemAdapter(item).get("url") or url
-        if spider_map is None or origin_of(str(page)) is None:
+        adapter = ItemAdapter(item)
+        page_origin = origin_of(str(adapter.get("origin_url") or adapter.get("url") or url))
+        if spider_map is None or page_origin is None:
             return url
-        return str(spider_map(url, {"origin_root": origin_of(str(page))}))
+        return str(spider_map(url, {"origin_root": page_origin}))
 
     def offline(self) -> bool:
         """A run that makes no request (`scrapy reprocess`, `-a warc=` backfills): only pictures already

@@ -31,6 +31,7 @@ from crawler.distributed import is_worker
 from crawler.distributed.relay import RelayMemory
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
+from crawler.mirrors import mirror_base
 from crawler.output_errors import OutputError, stop_on_output_error
 from crawler.profiles import SiteProfile
 
@@ -73,12 +74,12 @@ def check_base_url(value: str | None) -> str | None:
     """A mirror base URL: http(s), a host, no query or fragment; returned without a trailing slash."""
     if value is None or value == "":
         return None
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+    base = mirror_base(value)
+    if base is None:
         raise SpiderArgumentError(
             f"base_url must be an http(s) URL such as http://127.0.0.1:8000, got {value!r}"
         )
-    return value.strip().rstrip("/")
+    return base
 
 
 def header_charset(response: Response) -> str | None:
