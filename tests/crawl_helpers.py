@@ -71,6 +71,13 @@ def snapshot(output: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted((output / "_posts").iterdir())}
 
 
+def post_count(output: Path) -> int:
+    """How many posts a (maybe running) crawl has written: a hidden temporary file of a write in progress
+    is no post."""
+    folder = output / "_posts"
+    return sum(1 for p in folder.glob("*.md") if not p.name.startswith(".")) if folder.is_dir() else 0
+
+
 def stray_files(output: Path) -> list[str]:
     """Temporary or partial files left in _posts (dot files, *.tmp)."""
     return [p.name for p in (output / "_posts").iterdir() if p.name.startswith(".") or p.suffix != ".md"]

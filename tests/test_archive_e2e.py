@@ -34,6 +34,7 @@ from tests.crawl_helpers import (
     crawl_args,
     last_stats,
     origin,
+    post_count,
     posts,
     slow_articles,
     snapshot,
@@ -357,8 +358,7 @@ def test_a_crawl_killed_with_sigkill_leaves_warc_files_the_next_reprocess_reads(
         process = start_crawl(crawl_args("phnompenhpost", server, out, "-s", "CONCURRENT_REQUESTS=2"),
                               tmp_path / "killed.log")
         try:
-            wait_for(lambda: (out / "_posts").is_dir() and len(list((out / "_posts").glob("*.md"))) >= 3,
-                     what="three posts")
+            wait_for(lambda: post_count(out) >= 3, what="three posts")
         finally:
             stop(process, signal.SIGKILL)
     written = post_bytes(out)

@@ -24,6 +24,7 @@ from tests.crawl_helpers import (
     crawl_args,
     error_lines,
     last_stats,
+    post_count,
     posts,
     snapshot,
     start_crawl,
@@ -283,8 +284,7 @@ def test_a_killed_run_leaves_no_half_written_picture_and_no_post_pointing_at_a_m
         process = start_crawl(crawl_args("phnompenhpost", server, output, *archived(server),
                                          "-s", "CONCURRENT_REQUESTS=2"), tmp_path / "killed.log")
         try:
-            wait_for(lambda: len(list((output / "_posts").glob("*.md"))) >= 3 if (output / "_posts").is_dir()
-                     else False, what="three posts")
+            wait_for(lambda: post_count(output) >= 3, what="three posts")
         finally:
             stop(process)
         written = posts(output)
