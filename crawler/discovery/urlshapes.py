@@ -24,6 +24,9 @@ NOT_ARTICLE = re.compile(
     re.I,
 )
 """Paths of tag, author, category, pagination, search, feed and account pages, wherever they sit."""
+LISTING = re.compile(r"^/(?:[^/]+/)*(?:tags?|topics?|authors?|category|categories|page)(?:/|$)", re.I)
+"""Paths of tag, topic, author, category and pagination listings: the part of NOT_ARTICLE that is never
+an article page (an AMP copy or a `/sections/…` path may be one)."""
 DENY_RULES = (r"/(tag|tags|topic|topics|author|authors|category|categories)/", r"/page/\d+", r"[?&]page=")
 """The `articles.deny` a drafted profile gets: listing pages that article rules must never take."""
 

@@ -10,7 +10,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from crawler.discovery.urlshapes import NOT_ARTICLE as NOT_ARTICLE_PATH
+from crawler.discovery.urlshapes import LISTING as LISTING_PATH
 from crawler.extract.blocks import MAX_GOOD_LINK_DENSITY
 from crawler.extract.body import extract_body
 from crawler.extract.document import Document, parse_document
@@ -139,7 +139,7 @@ def _extract(article: Article, html: str | bytes, url: str, profile: SiteProfile
     # something hints at a listing; else the articleBody and another extractor.
     if declared:
         fallback = "all"
-    elif listing == 2 or error_title or NOT_ARTICLE_PATH.match(split_url(url).path or "/"):
+    elif listing == 2 or error_title or LISTING_PATH.match(split_url(url).path or "/"):
         fallback = "none"
     else:
         fallback = "declared" if listing else "all"
