@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 RATIOS = ("ARTICLES_MISSING_MAX_RATIO", "ARTICLES_FAILED_MAX_RATIO")
+DURATIONS = ("IMAGES_RETRY_BASE", "IMAGES_RETRY_MAX")
 
 
 
@@ -90,6 +91,17 @@ def ratio(settings: BaseSettings, name: str) -> None:
         raise SettingError(f"{name} must be a share between 0 and 1 (such as 0.2), got {raw!r}")
 
 
+def duration(settings: BaseSettings, name: str) -> None:
+    """A number of seconds, 0 or more."""
+    raw = settings.get(name)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = -1.0
+    if not value >= 0.0:  # also refuses NaN
+        raise SettingError(f"{name} must be a number of seconds, 0 or more (such as 3600), got {raw!r}")
+
+
 def check_settings(settings: BaseSettings) -> None:
     """Every check above, in order; raise the first SettingError."""
     log_level(settings)
@@ -97,6 +109,8 @@ def check_settings(settings: BaseSettings) -> None:
     optional_fields(settings)
     for name in RATIOS:
         ratio(settings, name)
+    for name in DURATIONS:
+        duration(settings, name)
     parse_mirrors(settings.get("MIRRORS"))  # checked even when pictures are not archived: base_url's twin
     url_base(settings.get("IMAGES_URL_BASE", "/assets/img/"))
 

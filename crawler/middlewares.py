@@ -12,12 +12,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request, Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.asyncio import is_asyncio_available
+from scrapy.utils.httpobj import urlparse_cached
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -84,18 +87,44 @@ def _retry_after_seconds(response: Response) -> float | None:
         return None  # an HTTP date: rare, and the exponential delay applies
 
 
-def _without_traceback(record: logging.LogRecord) -> bool:
-    """Log filter: the record's message stays, its traceback goes (the message already names the error)."""
+def _quiet_robots_log(record: logging.LogRecord) -> bool:
+    """Log filter of Scrapy's robots.txt middleware: the record's message stays, its traceback goes (the
+    message already names the error), and a failure logged for a request that fails at a lower level
+    (`give_up_log_level`, such as a picture's WARNING) is logged at that level."""
     record.exc_info = None
     record.exc_text = None
+    request = record.args.get("request") if isinstance(record.args, Mapping) else None
+    level = _level(request.meta.get("give_up_log_level")) if isinstance(request, Request) else None
+    if level is not None and level < record.levelno:
+        record.levelno, record.levelname = level, logging.getLevelName(level)
     return True
+
+
+def _level(value: object) -> int | None:
+    """A logging level given as a number or a name; None when it is neither."""
+    level = logging.getLevelName(value.upper()) if isinstance(value, str) else value
+    return level if isinstance(level, int) else None
 
 
 class QuietRobotsTxtMiddleware(RobotsTxtMiddleware):
     """Scrapy's RobotsTxtMiddleware, but a robots.txt that cannot be downloaded (DNS, refused connection)
-    is one ERROR line naming the error, as every other failed download is, instead of two chained
-    tracebacks. Obeying robots.txt is unchanged."""
+    is one line naming the error, as every other failed download is, instead of two chained tracebacks;
+    and it fails at the level of the request that needed it: the robots.txt of a picture CDN (pictures
+    give up at WARNING) is a WARNING, not an ERROR that fails a run whose posts were all written.
+    Obeying robots.txt is unchanged."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        logging.getLogger(RobotsTxtMiddleware.__module__).addFilter(_without_traceback)  # added once
+        self._give_up: dict[str, object] = {}
+        """Host -> give_up_log_level of the first request to it, the one whose robots.txt fetch it starts."""
+        logging.getLogger(RobotsTxtMiddleware.__module__).addFilter(_quiet_robots_log)  # added once
+
+    async def process_request(self, request: Request) -> None:  # type: ignore[override]
+        netloc = urlparse_cached(request).netloc
+        if not request.meta.get("dont_obey_robotstxt"):
+            self._give_up.setdefault(netloc, request.meta.get("give_up_log_level"))
+        elif request.callback is NO_CALLBACK and urlparse_cached(request).path == "/robots.txt":
+            level = self._give_up.get(netloc)  # this middleware's own robots.txt request
+            if level is not None:
+                request.meta.setdefault("give_up_log_level", level)
+        await super().process_request(request)

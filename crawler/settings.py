@@ -103,6 +103,8 @@ ARCHIVE_IMAGES = True
 FILES_STORE = ""
 IMAGES_URL_BASE = "/assets/img/"
 FILES_EXPIRES = 36500
+IMAGES_RETRY_BASE = 3600.0  # seconds after the first retry of missing pictures before the second; doubles
+IMAGES_RETRY_MAX = 7 * 86400.0  # cap: an article whose picture can never be archived is fetched weekly
 MEDIA_ALLOW_REDIRECTS = True
 # Other hosts a crawl needs (an image CDN), fetched from a mirror while posts keep the real URLs:
 # a JSON object of origins to mirror URLs, '{"https://cdn.example": "http://127.0.0.1:8001"}'.

@@ -26,7 +26,7 @@ from crawler.posts.frontmatter import format_date, parse_front_matter
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 STATE_DIR = ".crawler"
 STATE_FILE = "state.sqlite"
 BUSY_TIMEOUT_MS = 30_000
@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS articles (
     first_seen     TEXT NOT NULL,
     last_written   TEXT,
     last_checked   TEXT,
-    images_missing INTEGER NOT NULL DEFAULT 0
+    images_missing INTEGER NOT NULL DEFAULT 0,
+    images_tries   INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pending_renames (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -64,6 +65,8 @@ CREATE TABLE IF NOT EXISTS images (
 _MIGRATIONS = {
     # version 1 -> 2: the image archive (the `images` table is created by _SCHEMA)
     2: ("ALTER TABLE articles ADD COLUMN images_missing INTEGER NOT NULL DEFAULT 0",),
+    # version 2 -> 3: retries of missing pictures spaced out (images_tries)
+    3: ("ALTER TABLE articles ADD COLUMN images_tries INTEGER NOT NULL DEFAULT 0",),
 }
 
 
@@ -101,8 +104,23 @@ class Record:
     last_written: str | None = None
     last_checked: str | None = None
     images_missing: int = 0
-    """How many pictures of the post could not be archived when it was last written (the post shows
+    """How many pictures of the post could not be archived when it was last fetched (the post shows
     their original URLs); a scheduled run fetches such an article again to retry them."""
+    images_tries: int = 0
+    """How many fetches in a row left pictures missing (0 once none is); spaces out the retries."""
+
+    def images_retry_due(self, now: datetime, base: float, cap: float) -> bool:
+        """Whether a scheduled run should fetch this article again for its missing pictures: the first
+        retry is due at once (the next run), later ones `base` seconds after the last fetch, doubling
+        with every fetch that left pictures missing, up to `cap` seconds (a picture that can never be
+        archived, such as an SVG, costs a few fetches a week, not one an hour)."""
+        if not self.images_missing:
+            return False
+        last = _parse_utc(self.last_checked or self.last_written)
+        if self.images_tries <= 1 or last is None:
+            return True
+        wait = min(base * 2.0 ** (self.images_tries - 2), cap)
+        return (now - last).total_seconds() >= wait
 
 
 @dataclass
@@ -131,11 +149,25 @@ class PendingRename:
 
 
 _COLUMNS = tuple(f.name for f in fields(Record))
+_IMAGES_FETCHED = (
+    "images_missing = excluded.images_missing, "
+    "images_tries = CASE WHEN excluded.images_missing > 0 THEN articles.images_tries + 1 ELSE 0 END"
+)
+"""A fetch's pictures in an upsert: how many are missing, and how many fetches in a row left some missing."""
 _IMAGE_COLUMNS = tuple(f.name for f in fields(ImageRecord))
 
 
 def utc_now() -> str:
     return format_date(datetime.now(UTC))
+
+
+def _parse_utc(value: str | None) -> datetime | None:
+    """A stored UTC time, or None when missing or unreadable."""
+    try:
+        parsed = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed is not None and parsed.tzinfo is None else parsed
 
 
 def _iso(value: datetime | str | None) -> str | None:
@@ -310,13 +342,14 @@ class StateStore:
         now = utc_now()
         self._write(
             "INSERT INTO articles (origin_url, code, file, content_hash, date, date_estimated, lastmod, "
-            "first_seen, last_written, last_checked, images_missing) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "first_seen, last_written, last_checked, images_missing, images_tries) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(origin_url) DO UPDATE SET file = excluded.file, content_hash = excluded.content_hash, "
             "date = excluded.date, date_estimated = excluded.date_estimated, "
             "lastmod = COALESCE(excluded.lastmod, lastmod), last_written = excluded.last_written, "
-            "last_checked = excluded.last_checked, images_missing = excluded.images_missing",
+            f"last_checked = excluded.last_checked, {_IMAGES_FETCHED}",
             (origin_url, code, file, content_hash, _iso(date), int(date_estimated), _iso(lastmod), now, now, now,
-             images_missing),
+             images_missing, int(images_missing > 0)),
         )
         record = self.get(origin_url)
         assert record is not None
@@ -351,12 +384,21 @@ class StateStore:
         """Remove an article's record (its post was never written)."""
         self._db.execute("DELETE FROM articles WHERE origin_url = ?", (origin_url,))
 
-    def touch_checked(self, origin_url: str, lastmod: datetime | str | None = None) -> None:
-        """Note that an article was checked now (and what discovery reported), without a write."""
+    def touch_checked(
+        self, origin_url: str, lastmod: datetime | str | None = None, *, images_missing: int | None = None
+    ) -> None:
+        """Note that an article was checked now (and what discovery reported), without a write; with
+        `images_missing`, how many of its pictures this fetch left without a copy."""
         self._write(
             "UPDATE articles SET last_checked = ?, lastmod = COALESCE(?, lastmod) WHERE origin_url = ?",
             (utc_now(), _iso(lastmod), origin_url),
         )
+        if images_missing is not None:
+            self._write(
+                "UPDATE articles SET images_missing = ?, "
+                "images_tries = CASE WHEN ? > 0 THEN images_tries + 1 ELSE 0 END WHERE origin_url = ?",
+                (images_missing, images_missing, origin_url),
+            )
 
     def _write(self, sql: str, params: tuple[object, ...]) -> None:
         try:

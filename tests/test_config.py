@@ -13,6 +13,7 @@ from crawler.config import SettingError, check_settings, optional_fields
 
 def settings(**values: object) -> Settings:
     return Settings({"LOG_LEVEL": "INFO", "ARTICLES_MISSING_MAX_RATIO": 0.2, "ARTICLES_FAILED_MAX_RATIO": 0.2,
+                     "IMAGES_RETRY_BASE": 3600.0, "IMAGES_RETRY_MAX": 604800.0,
                      "POST_OPTIONAL_FIELDS": ["author"], **values})
 
 
@@ -46,6 +47,9 @@ def test_bad_optional_fields_name_the_setting(value: str, message: str) -> None:
     ({"LOG_LEVEL": "loud"}, "LOG_LEVEL (env NEWS_LOG_LEVEL) must be one of"),
     ({"ARTICLES_MISSING_MAX_RATIO": "1.5"}, "ARTICLES_MISSING_MAX_RATIO must be a share between 0 and 1"),
     ({"ARTICLES_FAILED_MAX_RATIO": "most"}, "ARTICLES_FAILED_MAX_RATIO must be a share between 0 and 1"),
+    ({"IMAGES_RETRY_BASE": "1h"}, "IMAGES_RETRY_BASE must be a number of seconds, 0 or more"),
+    ({"IMAGES_RETRY_MAX": "-5"}, "IMAGES_RETRY_MAX must be a number of seconds, 0 or more"),
+    ({"IMAGES_RETRY_MAX": "nan"}, "IMAGES_RETRY_MAX must be a number of seconds, 0 or more"),
 ])
 def test_bad_values_are_refused_with_their_name(values: dict[str, object], message: str) -> None:
     with pytest.raises(SettingError, match=re.escape(message)):

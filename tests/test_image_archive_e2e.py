@@ -260,18 +260,58 @@ def test_pictures_that_cannot_be_archived_never_hold_a_post_back_and_the_next_ru
             warnings = [line for line in run.output.splitlines() if " WARNING: Picture " in line]
             assert sum(f"not archived ({reason}" in line for line in warnings) == 1, reason
 
-        # The CDN recovers: the next scheduled run fetches the articles missing pictures, and only them.
-        server.custom.clear()
+        # The CDN recovers, but for the SVG: the next scheduled run fetches the articles missing
+        # pictures, and only them.
+        [svg] = [url for url, (reason, _) in failing.items() if reason == "svg"]
+        server.custom = {mirror_path(svg): failing[svg][1]}
         server.reset()
         retry = crawl("phnompenhpost", server, output, *archived(server))
         assert retry.returncode == 0, retry.output[-3000:]
         articles_missing = {url for url, post in found.items()
                             if set(EXPECTED[url]["images_in_order"]) & set(failing)}
         assert sorted(cdn_requests(server)) == sorted(mirror_path(url) for url in failing)
-    assert last_stats(output)["stats"]["discovery/fetch/images"] == len(articles_missing)
-    assert f"0 new, {len(articles_missing)} updated" in summary_line(retry)
-    for url, post in posts(output).items():
-        assert all(copy.startswith(ARCHIVE_BASE) for copy in shown(post)), url
+        assert last_stats(output)["stats"]["discovery/fetch/images"] == len(articles_missing)
+        with_svg = {url for url in articles_missing if svg in EXPECTED[url]["images_in_order"]}
+        only_svg = {url for url in with_svg if set(EXPECTED[url]["images_in_order"]) & set(failing) == {svg}}
+        assert (f"0 new, {len(articles_missing - only_svg)} updated, {len(only_svg)} unchanged"
+                in summary_line(retry))
+        for url, post in posts(output).items():
+            assert all(copy.startswith(ARCHIVE_BASE) or copy == svg for copy in shown(post)), url
+
+        # A picture that fails again is retried ever less often: the run right after skips its article
+        # (it waits IMAGES_RETRY_BASE, then doubling), a run once the wait is over fetches it again.
+        server.reset()
+        soon = crawl("phnompenhpost", server, output, *archived(server))
+        assert soon.returncode == 0, soon.output[-3000:]
+        assert cdn_requests(server) == []
+        assert "discovery/fetch/images" not in last_stats(output)["stats"]
+        later = crawl("phnompenhpost", server, output, *archived(server), "-s", "IMAGES_RETRY_BASE=0")
+        assert later.returncode == 0, later.output[-3000:]
+        assert cdn_requests(server) == [mirror_path(svg)]
+        assert last_stats(output)["stats"]["discovery/fetch/images"] == len(with_svg)
+
+
+def hang_up(request: Any) -> bool:
+    """No answer at all: the connection closes (a CDN whose robots.txt cannot be fetched)."""
+    request.close_connection = True
+    return True
+
+
+def test_a_picture_cdn_whose_robots_txt_cannot_be_fetched_is_a_warning_not_a_failed_run(tmp_path):
+    output = tmp_path / "out"
+    with ReplayServer(REPLICA) as site, ReplayServer(REPLICA, custom={"/robots.txt": hang_up}) as cdn:
+        run = crawl("phnompenhpost", site, output, "-s", "ARCHIVE_IMAGES=1", "-s", f"MIRRORS={cdn.mirrors}",
+                    "-s", "RETRY_TIMES=1")
+        assert run.returncode == 0, run.output[-3000:]
+        assert cdn.requests.count("/robots.txt") == 2  # tried, and retried once
+        assert sorted(cdn_requests(cdn)) == sorted(mirror_path(url) for url in ALL_PICTURES)
+    assert error_lines(run) == [] and "Traceback" not in run.output
+    warnings = [line for line in run.output.splitlines() if " WARNING: " in line and "robots.txt" in line]
+    assert warnings, run.output[-3000:]
+    assert "OK - " in summary_line(run)
+    assert f"pictures: {len(ALL_PICTURES)} archived, 0 reused, 0 not archived" in summary_line(run)
+    for post in posts(output).values():
+        assert all(stored(output, copy).is_file() for copy in shown(post))
 
 
 def test_a_killed_run_leaves_no_half_written_picture_and_no_post_pointing_at_a_missing_one(tmp_path):

@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -50,8 +51,50 @@ def test_a_store_from_before_the_archive_is_upgraded_in_place_and_keeps_its_arti
         store.record(URL, code=record.code, file=record.file, content_hash="cd" * 32, date=None, images_missing=2)
         assert store.get(URL).images_missing == 2  # type: ignore[union-attr]
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()
+
+
+def test_a_store_of_version_2_gains_the_retry_count_and_keeps_its_missing_pictures(tmp_path):
+    path = state_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA_1)
+    db.execute("ALTER TABLE articles ADD COLUMN images_missing INTEGER NOT NULL DEFAULT 0")
+    db.execute("INSERT INTO articles (origin_url, code, file, content_hash, first_seen, last_checked, images_missing) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?)", (URL, "ART1", "_posts/a.md", "ab" * 32, "2024-10-18T04:00:00.000Z",
+                                                "2024-10-18T04:00:00.000Z", 1))
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with StateStore.open(path) as store:
+        record = store.get(URL)
+        assert record is not None and (record.images_missing, record.images_tries) == (1, 0)
+        assert record.images_retry_due(datetime.now(UTC), 3600, 86400)  # retried by the next run, as before
+
+
+def test_missing_pictures_are_retried_by_the_next_run_then_ever_less_often(tmp_path):
+    base, cap = 3600.0, 4 * 3600.0
+    with StateStore.open(state_path(tmp_path)) as store:
+        record = store.record(URL, code="ART1", file="_posts/a.md", content_hash="h", date=None, images_missing=1)
+        assert record.images_tries == 1
+        assert record.images_retry_due(datetime.now(UTC), base, cap)  # the next run tries again
+        waits = []
+        for _ in range(5):  # each scheduled fetch that leaves the picture missing (post unchanged)
+            store.touch_checked(URL, images_missing=1)
+            record = store.get(URL)
+            assert record is not None
+            checked = datetime.fromisoformat(record.last_checked or "")
+            assert not record.images_retry_due(checked + timedelta(seconds=base / 2), base, cap)
+            waits.append(next(hours for hours in range(1, 10)
+                              if record.images_retry_due(checked + timedelta(hours=hours), base, cap)))
+        assert waits == [1, 2, 4, 4, 4]  # doubling, up to the cap
+        store.touch_checked(URL, images_missing=0)  # the last picture was stored (or the post no longer shows it)
+        record = store.get(URL)
+        assert record is not None and (record.images_missing, record.images_tries) == (0, 0)
+        assert not record.images_retry_due(datetime.now(UTC) + timedelta(days=30), base, cap)
+        store.record(URL, code="ART1", file="_posts/a.md", content_hash="h2", date=None, images_missing=2)
+        assert store.get(URL).images_tries == 1  # type: ignore[union-attr]  # a new streak starts at once
 
 
 def test_the_store_maps_each_original_url_to_its_copy_or_to_why_it_has_none(tmp_path):

@@ -135,7 +135,7 @@ class StorePipeline:
             and record.content_hash == article.content_hash
             and self.exporter.path_of(article.file).is_file()
         ):
-            self.store.touch_checked(url, article.lastmod)
+            self.store.touch_checked(url, article.lastmod, images_missing=article.images_missing)
             article.status = "unchanged"
         else:
             # A record that was never written (last_written None) is the write-ahead of a killed run:

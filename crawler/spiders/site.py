@@ -18,7 +18,7 @@ The loader (crawler.spiderloader) makes one subclass per profile, with `name` an
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -222,7 +222,11 @@ class SiteSpider(NewsSpider):
             # A write of this post was interrupted (a new post or a rename, by a kill or a disk
             # error): the stored dates may already say "written", so only this marks it for another try.
             return "unfinished"
-        if record.images_missing and self.settings.getbool("ARCHIVE_IMAGES", True):
+        if self.settings.getbool("ARCHIVE_IMAGES", True) and record.images_retry_due(
+            datetime.now(UTC),
+            self.settings.getfloat("IMAGES_RETRY_BASE"),
+            self.settings.getfloat("IMAGES_RETRY_MAX"),
+        ):
             return "images"  # pictures the image archive could not store last time: try them again
         return "changed" if is_stale(lastmod, record) else None
 
