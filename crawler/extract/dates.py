@@ -11,7 +11,7 @@ import logging
 import re
 import unicodedata
 import warnings
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 
@@ -181,3 +181,24 @@ def _zone_after(text: str) -> timezone | None:
     if abbr and abbr in ZONE_OFFSETS:
         return _fixed_zone(ZONE_OFFSETS[abbr])
     return None
+
+
+MIN_OFFSET_HOURS, MAX_OFFSET_HOURS = -12, 14
+"""The UTC offsets in use on Earth, in whole hours."""
+
+
+def on_local_day(instant: datetime, day: date | None) -> datetime:
+    """`instant` written on the page's own local `day`, when it is written in UTC and `day` (the date the
+    page shows for it: in its URL, on its date line) is the day before or after its UTC day: the same
+    instant at the smallest whole-hour offset that puts it on that day. A page declares
+    `2018-12-31T23:11:59Z` and shows 1 January 2019: its readers' day is the second. Otherwise `instant`."""
+    if day is None or instant.tzinfo is None or instant.utcoffset() != timedelta(0):
+        return instant
+    step = (day - instant.date()).days
+    if step not in (-1, 1):
+        return instant
+    for hours in range(step, step * (MAX_OFFSET_HOURS if step > 0 else -MIN_OFFSET_HOURS) + step, step):
+        local = instant.astimezone(_fixed_zone(hours))
+        if local.date() == day:
+            return local
+    return instant

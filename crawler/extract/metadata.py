@@ -12,7 +12,7 @@ import itertools
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -22,7 +22,7 @@ import lxml.html
 
 from crawler.extract.body import select
 from crawler.extract.bylines import parse_byline
-from crawler.extract.dates import parse_date, parse_dateline
+from crawler.extract.dates import on_local_day, parse_date, parse_dateline
 from crawler.extract.headline import choose_title, collect_candidates, name_keys
 from crawler.extract.language import contradicting_language, detect_language, normalize_language, script_language
 from crawler.extract.media import image_source
@@ -471,6 +471,32 @@ def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any
         for el in select(doc.tree, profile.body.date_selector)[:1]:
             if found := _element_date(el):
                 return found
+    declared = _declared_published(doc, ld)
+    if declared is None:
+        return _visible_dateline(doc) or _url_date(url) or _htmldate(doc)
+    if declared.utcoffset() == timedelta(0) and (twin := _local_twin(declared, doc)) is not None:
+        return twin
+    shown = _url_date(url) or _visible_dateline(doc)
+    return on_local_day(declared, shown.date() if shown is not None else None)
+
+
+_SAME_INSTANT = timedelta(minutes=1)
+
+
+def _local_twin(instant: datetime, doc: Document) -> datetime | None:
+    """The same instant as another meta tag writes it in local time (`Sat, 19 Oct 2019 00:04:00 +0200`
+    next to JSON-LD's `2019-10-18T22:04:00Z`): the day its readers saw."""
+    for key in _PUBLISHED_META:
+        for value in doc.meta.get(key, ()):
+            found = parse_date(value)
+            if (found is not None and found.tzinfo is not None and found.utcoffset() != timedelta(0)
+                    and abs(found - instant) <= _SAME_INSTANT):
+                return found
+    return None
+
+
+def _declared_published(doc: Document, ld: dict[str, Any] | None) -> datetime | None:
+    """The publication instant the page declares for machines: JSON-LD, meta tags, `<time datetime>`."""
     if ld is not None:
         for key in ("datePublished", "dateCreated", "uploadDate"):
             if found := parse_date(ld.get(key)):
@@ -483,7 +509,7 @@ def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any
         for el in _xpath(doc, query)[:10]:
             if not in_chrome(el) and (found := _element_date(el)):
                 return found
-    return _visible_dateline(doc) or _url_date(url) or _htmldate(doc)
+    return None
 
 
 def _url_date(url: str | None) -> datetime | None:

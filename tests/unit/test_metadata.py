@@ -373,3 +373,34 @@ def test_the_author_a_blog_posts_webpage_declares_is_found() -> None:
             f"{json.dumps(graph)}</script></head><body><article><h1>Painting with stencils</h1>{paragraphs}"
             f"</article></body></html>")
     assert extract_article(html, "https://blog.example.org/2016/04/stencils/").authors == ["Mara Lindqvist"]
+
+
+@pytest.mark.parametrize(("url", "head", "expected"), [
+    # The URL's day is the next day: the same instant, written where its readers were (+01:00).
+    ("https://blog.example.org/2019/01/01/new-year/",
+     "<meta property='article:published_time' content='2018-12-31T23:11:59+00:00'>",
+     datetime(2019, 1, 1, 0, 11, 59, tzinfo=timezone(timedelta(hours=1)))),
+    # The day before (a site west of Greenwich): -01:00 is the nearest offset that gives it.
+    ("https://diario.example.com/2022/05/03/sesion/",
+     "<meta property='article:published_time' content='2022-05-04T00:25:56Z'>",
+     datetime(2022, 5, 3, 23, 25, 56, tzinfo=timezone(timedelta(hours=-1)))),
+    # Another meta tag writes the same instant in local time.
+    ("https://zeitung.example.at/gesundheit/therapien",
+     "<meta name='date' content='Sat, 19 Oct 2019 00:04:00 +0200'>"
+     + ld({"@type": "NewsArticle", "datePublished": "2019-10-18T22:04:00Z"}),
+     datetime(2019, 10, 19, 0, 4, tzinfo=timezone(timedelta(hours=2)))),
+    # Nothing local to go by, a URL two days off, or a declared offset: the instant as declared.
+    ("https://news.example.org/world/river",
+     "<meta property='article:published_time' content='2018-12-31T23:11:59Z'>",
+     datetime(2018, 12, 31, 23, 11, 59, tzinfo=UTC)),
+    ("https://news.example.org/2019/01/02/river",
+     "<meta property='article:published_time' content='2018-12-31T23:11:59Z'>",
+     datetime(2018, 12, 31, 23, 11, 59, tzinfo=UTC)),
+    ("https://news.example.org/2019/01/01/river",
+     "<meta property='article:published_time' content='2018-12-31T23:11:59-05:00'>",
+     datetime(2018, 12, 31, 23, 11, 59, tzinfo=timezone(timedelta(hours=-5)))),
+])
+def test_a_utc_instant_is_written_on_the_local_day_the_page_shows(url: str, head: str, expected: datetime) -> None:
+    found = extract_article(page(head, article=f"<article><h1>River levels rise</h1>{BODY}</article>"), url)
+    assert found.published == expected
+    assert found.published is not None and found.published.utcoffset() == expected.utcoffset()
