@@ -312,8 +312,9 @@ def _is_publication(name: str, publication: list[str], keys: set[str]) -> bool:
     return loose_key(name) in keys
 
 
-_AUTHOR_META = ("author", "article:author", "parsely-author", "sailthru.author", "cxenseparse:author", "dc.creator",
-                "dcterms.creator", "byl", "citation_author")
+_AUTHOR_META = ("author", "article:author", "og:article:author", "og:author", "parsely-author", "sailthru.author",
+                "cxenseparse:author", "dc.creator", "dcterms.creator", "byl", "citation_author", "authors",
+                "shareaholic:article_author_name", "dcsext.author", "atc-metaauthor", "rbauthors")
 
 
 def _page_ld_with_author(doc: Document) -> dict[str, Any] | None:
