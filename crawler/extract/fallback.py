@@ -7,6 +7,7 @@ the development pages), so they cost little on the others."""
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 import lxml.etree
@@ -26,6 +27,14 @@ is at least SECOND_OPINION_RATIO times longer and holds at least SECOND_OPINION_
 4-grams (the generic finder chose one part of the article, a box beside it or a teaser)."""
 SECOND_OPINION_RATIO = 2.0
 SECOND_OPINION_CONTAINMENT = 0.7
+DESCRIPTION_MIN_WORDS = 5
+OFF_TOPIC_SHARE = 0.3
+ON_TOPIC_SHARE = 0.6
+PART_CONTAINMENT = 0.5
+"""A short body also gets the second strategy's text when it holds under OFF_TOPIC_SHARE of the words (of
+four letters or more) of the page's declared description (at least DESCRIPTION_MIN_WORDS of them) and the
+second text holds ON_TOPIC_SHARE of them, while under PART_CONTAINMENT of the body's 4-grams are in it."""
+_LONG_WORD_RE = re.compile(r"\w{4,}")
 
 
 def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[Element | None, str]:
@@ -42,7 +51,7 @@ def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[El
 
 def second_opinion(doc: Document, found: Element) -> Element | None:
     """The second strategy's content when the generic finder's `found` is short and plainly only a part
-    of it; else None."""
+    of it, or not about what the page says it is about; else None."""
     text = " ".join(found.text_content().split())
     if len(text) >= SHORT_BODY_CHARS or _paragraph_chars(doc) < SECOND_OPINION_RATIO * len(text):
         return None
@@ -50,11 +59,31 @@ def second_opinion(doc: Document, found: Element) -> Element | None:
     if other is None:
         return None
     other_text = " ".join(other.text_content().split())
+    if _off_topic(doc, text, other_text):
+        return other  # the generic finder chose a box beside the article
     if len(other_text) < SECOND_OPINION_RATIO * max(len(text), 1):
         return None
     if containment(text, other_text) < SECOND_OPINION_CONTAINMENT:
         return None
     return other
+
+
+def _off_topic(doc: Document, text: str, other_text: str) -> bool:
+    """Whether the generic finder's short `text` misses what the page says it is about while the second
+    strategy's text has it: few of the words of the page's declared description (og:description, meta
+    description) are in `text`, most are in `other_text`, and `text` is not a part of `other_text` (the
+    finder chose a box beside the article, such as a newsletter form, not a part of it)."""
+    words = _words(doc.first_meta("og:description") or doc.first_meta("description") or "")
+    if len(words) < DESCRIPTION_MIN_WORDS:
+        return False
+    mine = len(words & _words(text)) / len(words)
+    theirs = len(words & _words(other_text)) / len(words)
+    return mine < OFF_TOPIC_SHARE and theirs >= ON_TOPIC_SHARE and containment(text, other_text) < PART_CONTAINMENT
+
+
+def _words(text: str) -> set[str]:
+    """The words of four letters or more in a text, case-folded."""
+    return {word.casefold() for word in _LONG_WORD_RE.findall(text)}
 
 
 def _paragraph_chars(doc: Document) -> int:

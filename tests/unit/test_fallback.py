@@ -132,3 +132,22 @@ def test_a_body_that_is_long_enough_or_not_part_of_the_text_keeps_its_own() -> N
     assert second_opinion(doc, _element(paragraphs(PARAGRAPHS))) is None  # the whole text: nothing to add
     unrelated = "<p>Island bus timetables change on Monday, with later evening services on all routes.</p>"
     assert second_opinion(doc, _element(unrelated)) is None  # not a part of the other text
+
+
+def test_a_short_body_beside_the_article_gives_way_to_the_text_the_description_announces() -> None:
+    """The generic finder chose a newsletter box: none of the words of the page's description are in it,
+    most are in the second strategy's text, which replaces it. Without a description, or with a body the
+    description's words are in, the body stays."""
+    from crawler.extract.fallback import second_opinion
+
+    newsletter = _element("<p>Fill in this form to receive our weekly letter. You can unsubscribe at any time "
+                          "with the link at the end of each message; your address is never given to anyone.</p>")
+    article = f"<main><article><h1>New ferry terminal opens</h1>{paragraphs(PARAGRAPHS)}</article></main>"
+    described = page(article, "<meta property='og:description' content='The new ferry terminal on the northern "
+                              "quay opened on Saturday, with room for four ships and a covered waiting hall.'>")
+    other = second_opinion(parse_document(described, URL), newsletter)  # type: ignore[arg-type]
+    assert other is not None
+    assert all(paragraph in " ".join(other.text_content().split()) for paragraph in PARAGRAPHS)
+    assert second_opinion(parse_document(page(article), URL), newsletter) is None  # type: ignore[arg-type]
+    on_topic = _element(f"<p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>")
+    assert second_opinion(parse_document(described, URL), on_topic) is None  # type: ignore[arg-type]
