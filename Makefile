@@ -31,8 +31,11 @@ provision:
 demo: $(STAMP)
 	$(PY) tests/demo.py
 
+# Four test processes (pytest-xdist): most tests wait on crawls, servers and builds, not on a core.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) provision
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS)
 
 crawl: $(STAMP)
 	$(SCRAPY) crawl phnompenhpost
