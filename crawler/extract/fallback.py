@@ -1,8 +1,8 @@
 """Second chances for a page whose main content was not found: before a page is declared "no article",
 what the page itself offers is tried (its JSON-LD articleBody), then a second extraction strategy
 (trafilatura, a maintained library with other heuristics, in its fast mode). The second strategy also
-gives a second opinion on a body that came out short. Both run only on those pages (a few per cent of
-the development pages), so they cost little on the others."""
+gives a second opinion on a body that is a small part of the page's paragraph text. Both run only on
+those pages, so they cost little on the others."""
 
 from __future__ import annotations
 
@@ -21,17 +21,17 @@ logger = logging.getLogger(__name__)
 
 MIN_FALLBACK_CHARS = 80
 """Less text than this from a fallback is no article (a cookie notice, a one-line error)."""
-SHORT_BODY_CHARS = 500
-"""A body shorter than this gets a second opinion: the second strategy's text replaces it when that text
-is at least SECOND_OPINION_RATIO times longer and holds at least SECOND_OPINION_CONTAINMENT of its word
-4-grams (the generic finder chose one part of the article, a box beside it or a teaser)."""
 SECOND_OPINION_RATIO = 2.0
 SECOND_OPINION_CONTAINMENT = 0.7
+"""A body whose page has SECOND_OPINION_RATIO times more paragraph text gets a second opinion: the second
+strategy's text replaces it when that text is at least SECOND_OPINION_RATIO times longer and holds at
+least SECOND_OPINION_CONTAINMENT of its word 4-grams (the generic finder chose one block of an article
+split into several, or a teaser)."""
 DESCRIPTION_MIN_WORDS = 5
 OFF_TOPIC_SHARE = 0.3
 ON_TOPIC_SHARE = 0.6
 PART_CONTAINMENT = 0.5
-"""A short body also gets the second strategy's text when it holds under OFF_TOPIC_SHARE of the words (of
+"""A body also gets the second strategy's text when it holds under OFF_TOPIC_SHARE of the words (of
 four letters or more) of the page's declared description (at least DESCRIPTION_MIN_WORDS of them) and the
 second text holds ON_TOPIC_SHARE of them, while under PART_CONTAINMENT of the body's 4-grams are in it."""
 _LONG_WORD_RE = re.compile(r"\w{4,}")
@@ -50,10 +50,11 @@ def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[El
 
 
 def second_opinion(doc: Document, found: Element) -> Element | None:
-    """The second strategy's content when the generic finder's `found` is short and plainly only a part
-    of it, or not about what the page says it is about; else None."""
+    """The second strategy's content when the generic finder's `found` is plainly only a part of it, or
+    not about what the page says it is about; else None. Only asked when the page's paragraphs hold
+    SECOND_OPINION_RATIO times more text than `found` (else there is nothing more to find)."""
     text = " ".join(found.text_content().split())
-    if len(text) >= SHORT_BODY_CHARS or _paragraph_chars(doc) < SECOND_OPINION_RATIO * len(text):
+    if _paragraph_chars(doc) < SECOND_OPINION_RATIO * len(text):
         return None
     other = _trafilatura_content(doc)
     if other is None:
@@ -69,7 +70,7 @@ def second_opinion(doc: Document, found: Element) -> Element | None:
 
 
 def _off_topic(doc: Document, text: str, other_text: str) -> bool:
-    """Whether the generic finder's short `text` misses what the page says it is about while the second
+    """Whether the generic finder's `text` misses what the page says it is about while the second
     strategy's text has it: few of the words of the page's declared description (og:description, meta
     description) are in `text`, most are in `other_text`, and `text` is not a part of `other_text` (the
     finder chose a box beside the article, such as a newsletter form, not a part of it)."""

@@ -151,3 +151,19 @@ def test_a_short_body_beside_the_article_gives_way_to_the_text_the_description_a
     assert second_opinion(parse_document(page(article), URL), newsletter) is None  # type: ignore[arg-type]
     on_topic = _element(f"<p>{PARAGRAPHS[0]}</p><p>{PARAGRAPHS[1]}</p><p>{PARAGRAPHS[2]}</p>")
     assert second_opinion(parse_document(described, URL), on_topic) is None  # type: ignore[arg-type]
+
+
+def test_one_block_of_an_article_split_into_several_gets_the_whole_text_at_any_length() -> None:
+    """A site writes each part of the text in a block of its own; the generic finder chose one block of
+    over 500 characters: the second strategy's text, which holds it and the others, replaces it."""
+    from crawler.extract.fallback import second_opinion
+
+    parts = [[p.replace("terminal", word) for p in PARAGRAPHS] for word in ("terminal", "quay", "pier", "dock", "hall")]
+    blocks = "".join(f"<div class='textblock'>{paragraphs(part)}</div><div class='ad'></div>" for part in parts)
+    doc = parse_document(page(f"<main><article><h1>New ferry terminal opens</h1>{blocks}</article></main>"), URL)
+    found = _element(paragraphs(parts[1] + parts[2]))
+    assert len(" ".join(found.text_content().split())) > 500
+    other = second_opinion(doc, found)  # type: ignore[arg-type]
+    assert other is not None
+    text = " ".join(other.text_content().split())
+    assert all(paragraph in text for part in parts for paragraph in part)
