@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
+from scrapy.exceptions import CloseSpider
 from scrapy.utils.defer import deferred_from_coro
 
 if TYPE_CHECKING:
@@ -54,6 +55,17 @@ def stop_on_output_error(crawler: Crawler, path: Path | str, what: str, exc: Bas
     if engine.running:
         closing = deferred_from_coro(engine.close_spider_async(reason=CLOSE_REASON))
         closing.addErrback(_log_close_failure)
+
+
+def refuse_output_folder(crawler: Crawler, output_dir: Path | str, exc: BaseException) -> NoReturn:
+    """A component cannot open what it needs in the output folder (the state store, the posts folder):
+    one ERROR naming the folder and the cause (once, whichever component finds it first), and the run
+    closes with reason `output_error` before it fetches anything."""
+    message = f"Cannot use the output folder {output_dir}: {cause(exc)}"
+    if not crawler.stats.get_value(ERROR_STAT):
+        logger.error("%s", message)
+        crawler.stats.set_value(ERROR_STAT, message)
+    raise CloseSpider(CLOSE_REASON) from None
 
 
 def _log_close_failure(failure: Failure) -> None:

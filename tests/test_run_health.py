@@ -17,6 +17,7 @@ from tests.conftest import ORIGIN, REPLICA, ROOT, SEED_SLUG, ScrapyRun, run_scra
 from tests.crawl_helpers import (
     DEAD_PATH,
     FAST,
+    archived,
     crawl,
     crawl_args,
     last_stats,
@@ -246,12 +247,15 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-def test_a_disk_too_full_for_the_store_refuses_cleanly_and_keeps_it(replica: ReplayServer, tmp_path: Path) -> None:
-    """64 KiB: the store cannot even be set up. One ERROR, no advice to delete it, no traceback."""
+@pytest.mark.parametrize("pictures", [False, True], ids=["posts", "posts-and-pictures"])
+def test_a_disk_too_full_for_the_store_refuses_cleanly_and_keeps_it(replica: ReplayServer, tmp_path: Path,
+                                                                   pictures: bool) -> None:
+    """64 KiB: the store cannot even be set up. One ERROR, no advice to delete it, no traceback; the same
+    when the image archive, which also reads the store, opens it first."""
     folder = tmp_path / "disk"
     mount_tiny_disk(folder, "64k")
     try:
-        run = crawl("phnompenhpost", replica, folder / "out")
+        run = crawl("phnompenhpost", replica, folder / "out", *(archived(replica) if pictures else ()))
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
     assert run.returncode == 1, run.output[-3000:]
@@ -259,6 +263,20 @@ def test_a_disk_too_full_for_the_store_refuses_cleanly_and_keeps_it(replica: Rep
     [error] = error_lines(run)
     assert "database or disk is full" in error or "No space left on device" in error, error
     assert summary(run)["why"].startswith("stopped at a failed write: Cannot use the output folder ")
+    assert requested_articles(replica) == []
+
+
+def test_a_store_that_cannot_be_opened_is_one_error_with_pictures_archived(replica: ReplayServer,
+                                                                           tmp_path: Path) -> None:
+    """The store's path is taken by a folder: the image archive, the first component to open the store,
+    stops the run with the error that names it (it used to end in another component's traceback)."""
+    out = tmp_path / "out"
+    (out / ".crawler" / "state.sqlite").mkdir(parents=True)
+    run = crawl("phnompenhpost", replica, out, *archived(replica))
+    assert run.returncode == 1, run.output[-3000:]
+    assert "Traceback" not in run.output
+    [error] = error_lines(run)
+    assert "Cannot use the output folder" in error and "state.sqlite: cannot open the state store" in error, error
     assert requested_articles(replica) == []
 
 

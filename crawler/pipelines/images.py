@@ -40,9 +40,10 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from crawler.errors import SettingError
 from crawler.exporters import as_article
 from crawler.mirrors import origin_of, parse_mirrors, to_mirror
+from crawler.output_errors import OutputError, refuse_output_folder
 from crawler.pipelines.imagefiles import AtomicFSFilesStore, is_svg, picture_extension
 from crawler.posts.images import archived_url, post_image_urls, use_archived_images
-from crawler.state import StateStore, open_state
+from crawler.state import StateError, StateStore, open_state
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -145,7 +146,10 @@ class ImageArchivePipeline(FilesPipeline):
 
     def open_spider(self) -> None:  # type: ignore[override]
         super().open_spider()
-        self._state = open_state(self.output_dir)
+        try:
+            self._state = open_state(self.output_dir)
+        except (*OutputError, StateError) as exc:
+            refuse_output_folder(self.crawler, self.output_dir, exc)
 
     def close_spider(self) -> None:
         if self._state is not None:

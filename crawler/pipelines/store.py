@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import CloseSpider, DropItem
+from scrapy.exceptions import DropItem
 
 from crawler.config import optional_fields
 from crawler.exporters import FEED_DIR, JekyllPostExporter, RunFeed, as_article, feed_file_name, repair_feeds
-from crawler.output_errors import CLOSE_REASON, ERROR_STAT, OutputError, cause, stop_on_output_error
+from crawler.output_errors import CLOSE_REASON, OutputError, cause, refuse_output_folder, stop_on_output_error
 from crawler.posts.code import make_code
 from crawler.posts.filename import post_filename, with_suffix
 from crawler.posts.frontmatter import parse_front_matter
@@ -80,10 +80,7 @@ class StorePipeline:
             self.exporter.start_exporting()
             self._store = open_state(self.output_dir)
         except (*OutputError, StateError) as exc:
-            message = f"Cannot use the output folder {self.output_dir}: {cause(exc)}"
-            logger.error("%s", message)
-            self.crawler.stats.set_value(ERROR_STAT, message)
-            raise CloseSpider(CLOSE_REASON) from None
+            refuse_output_folder(self.crawler, self.output_dir, exc)
         if self.feed_dir is not None:
             repair_feeds(self.feed_dir)
             name = feed_file_name(str(self.crawler.spidercls.name), datetime.now(UTC))
