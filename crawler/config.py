@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,24 +84,22 @@ def log_file_folder(settings: BaseSettings) -> None:
 
 def ratio(settings: BaseSettings, name: str) -> None:
     """A share between 0 and 1."""
-    raw = settings.get(name)
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise SettingError(f"{name} must be a share between 0 and 1 (such as 0.2), got {raw!r}")
+    _number(settings, name, lambda value: 0.0 <= value <= 1.0, "a share between 0 and 1 (such as 0.2)")
 
 
 def duration(settings: BaseSettings, name: str) -> None:
     """A number of seconds, 0 or more."""
+    _number(settings, name, lambda value: value >= 0.0, "a number of seconds, 0 or more (such as 3600)")
+
+
+def _number(settings: BaseSettings, name: str, accept: Callable[[float], bool], what: str) -> None:
     raw = settings.get(name)
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        value = -1.0
-    if not value >= 0.0:  # also refuses NaN
-        raise SettingError(f"{name} must be a number of seconds, 0 or more (such as 3600), got {raw!r}")
+        value = math.nan  # refused by every comparison
+    if not accept(value):
+        raise SettingError(f"{name} must be {what}, got {raw!r}")
 
 
 def check_settings(settings: BaseSettings) -> None:
