@@ -60,6 +60,11 @@ class Document:
                     return value.strip()
         return None
 
+    @property
+    def description(self) -> str:
+        """The summary the page declares (og:description, else meta description); empty when none."""
+        return self.first_meta("og:description") or self.first_meta("description") or ""
+
     def absolute(self, href: str | None) -> str | None:
         """Resolve a link against the page URL; protocol-relative URLs get the page's scheme."""
         if not href or not href.strip():

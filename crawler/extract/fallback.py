@@ -7,7 +7,6 @@ those pages, so they cost little on the others."""
 from __future__ import annotations
 
 import logging
-import re
 from functools import lru_cache
 
 import lxml.etree
@@ -16,6 +15,7 @@ import lxml.html
 from crawler.extract.blocks import Element
 from crawler.extract.declared import add_paragraphs, containment, declared_body
 from crawler.extract.document import Document
+from crawler.extract.text import content_words, word_share
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,9 @@ DESCRIPTION_MIN_WORDS = 5
 OFF_TOPIC_SHARE = 0.3
 ON_TOPIC_SHARE = 0.6
 PART_CONTAINMENT = 0.5
-"""A body also gets the second strategy's text when it holds under OFF_TOPIC_SHARE of the words (of
-four letters or more) of the page's declared description (at least DESCRIPTION_MIN_WORDS of them) and the
+"""A body also gets the second strategy's text when it holds under OFF_TOPIC_SHARE of the content words
+of the page's declared description (at least DESCRIPTION_MIN_WORDS of them) and the
 second text holds ON_TOPIC_SHARE of them, while under PART_CONTAINMENT of the body's 4-grams are in it."""
-_LONG_WORD_RE = re.compile(r"\w{4,}")
 
 
 def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[Element | None, str]:
@@ -71,20 +70,12 @@ def second_opinion(doc: Document, found: Element) -> Element | None:
 
 def _off_topic(doc: Document, text: str, other_text: str) -> bool:
     """Whether the generic finder's `text` misses what the page says it is about while the second
-    strategy's text has it: few of the words of the page's declared description (og:description, meta
-    description) are in `text`, most are in `other_text`, and `text` is not a part of `other_text` (the
-    finder chose a box beside the article, such as a newsletter form, not a part of it)."""
-    words = _words(doc.first_meta("og:description") or doc.first_meta("description") or "")
-    if len(words) < DESCRIPTION_MIN_WORDS:
-        return False
-    mine = len(words & _words(text)) / len(words)
-    theirs = len(words & _words(other_text)) / len(words)
-    return mine < OFF_TOPIC_SHARE and theirs >= ON_TOPIC_SHARE and containment(text, other_text) < PART_CONTAINMENT
-
-
-def _words(text: str) -> set[str]:
-    """The words of four letters or more in a text, case-folded."""
-    return {word.casefold() for word in _LONG_WORD_RE.findall(text)}
+    strategy's text has it: few of the words of the page's declared description are in `text`, most are
+    in `other_text`, and `text` is not a part of `other_text` (the finder chose a box beside the
+    article, such as a newsletter form, not a part of it)."""
+    words = content_words(doc.description)
+    return (len(words) >= DESCRIPTION_MIN_WORDS and word_share(words, text) < OFF_TOPIC_SHARE
+            and word_share(words, other_text) >= ON_TOPIC_SHARE and containment(text, other_text) < PART_CONTAINMENT)
 
 
 def _paragraph_chars(doc: Document) -> int:

@@ -11,6 +11,7 @@ part of the article, that text completes it (declared.py). Everything is iterati
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import re
 
@@ -27,6 +28,7 @@ from crawler.extract.cleanup import declared_headlines, prune
 from crawler.extract.declared import prefer_declared_body
 from crawler.extract.document import Document
 from crawler.extract.media import is_image_button
+from crawler.extract.text import content_words, word_share
 from crawler.extract.urls import host_labels, url_path
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,17 @@ MAX_BYLINE_BOX_CHARS = 200
 """The box around a byline (author link or <address>, photo, role, date) holds at most this much text."""
 _AUTHOR_PATH_RE = re.compile(r"/(?:authors?|autor(?:en|in)?|auteurs?|autore|autori|journalists?|columnists?|writers?"
                              r"|staff|byline|profiles?)/", re.I)
+LEAD_MIN_WORDS = 5
+LEAD_DESCRIPTION_SHARE = 0.8
+LEAD_MIN_CHARS = 30
+LEAD_LENGTH_RATIO = 1.3
+LEAD_SLACK_CHARS = 20
+LEAD_SIBLINGS = 3
+LEAD_LEVELS = 2
+"""The lead (standfirst) set apart before the chosen text joins the body: one of the LEAD_SIBLINGS
+elements before the text or before its parent (LEAD_LEVELS), of LEAD_MIN_CHARS characters and at most
+LEAD_LENGTH_RATIO times the declared description plus LEAD_SLACK_CHARS, holding LEAD_DESCRIPTION_SHARE
+of the description's content words (a description of at least LEAD_MIN_WORDS of them)."""
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
 _COMPONENT_WORDS = frozenset({"widget", "widgets"})
 """Chrome words some CMSs put on every component of a page, the article's own pictures included."""
@@ -109,10 +122,39 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome.update(_promo_boxes(page, [label for url in (doc.url, *declared) for label in host_labels(url)]))
     page.chrome.update(_collapsible_boxes(page, total_good, toggled, best))
     if best is not None:
+        lead = _lead_before(best, doc.description, page.chrome)
         prune(best, page, declared_headlines(doc))
         best.tail = None
         best = copy.deepcopy(best)  # a document of its own: absolute XPath from it stays inside it
+        if lead is not None:
+            lead = copy.deepcopy(lead)
+            lead.tail = None
+            best.insert(0, lead)
     return prefer_declared_body(doc, best)
+
+
+def _lead_before(best: Element, description: str, chrome: set[Element]) -> Element | None:
+    """The article's lead (standfirst) when the page sets it apart from the text the finder chose: a
+    short block just before `best` (or before its parent) that says what the page's declared
+    description says (LEAD_DESCRIPTION_SHARE of its content words), little more, and holds no <h1>."""
+    words = content_words(description)
+    if len(words) < LEAD_MIN_WORDS:
+        return None
+    own = " ".join(best.text_content().split())
+    node: Element | None = best
+    for _ in range(LEAD_LEVELS):
+        if node is None:
+            break
+        for sibling in itertools.islice(node.itersiblings(preceding=True), LEAD_SIBLINGS):
+            if not isinstance(sibling.tag, str) or sibling in chrome:
+                continue
+            text = " ".join(sibling.text_content().split())
+            if (LEAD_MIN_CHARS <= len(text) <= LEAD_LENGTH_RATIO * len(description) + LEAD_SLACK_CHARS
+                    and text[:60] not in own and sibling.tag != "h1" and sibling.find(".//h1") is None
+                    and word_share(words, text) >= LEAD_DESCRIPTION_SHARE):
+                return sibling
+        node = node.getparent()
+    return None
 
 
 def _preclean(root: Element, everything: list[Element]) -> tuple[list[Element], list[Element]]:

@@ -28,6 +28,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
 _UNSAFE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 """Control characters (all but tab, line feed and carriage return), lone surrogates, non-characters."""
 _AS_SPACE = frozenset("\x0b\x0c\x85")
+_CONTENT_WORD_RE = re.compile(r"\w{4,}")
 """Controls that separate words (vertical tab, form feed, next line): a space, so words stay apart."""
 
 
@@ -77,3 +78,13 @@ def fold_for_compare(text: str) -> str:
 def loose_key(text: str) -> str:
     """Letters and digits only, case-folded: "A: B" and "A - B" have the same key (titles, site names)."""
     return _NOT_ALNUM_RE.sub("", fold_for_compare(text))
+
+
+def content_words(text: str) -> set[str]:
+    """The words of four letters or more in a text, case-folded (what a text is about, roughly)."""
+    return {word.casefold() for word in _CONTENT_WORD_RE.findall(text)}
+
+
+def word_share(words: set[str], text: str) -> float:
+    """The share of `words` that `text` holds (1.0 for no words)."""
+    return len(words & content_words(text)) / len(words) if words else 1.0

@@ -870,3 +870,38 @@ def test_a_sentence_about_related_things_with_a_link_stays() -> None:
     found = find(article_page(paragraphs(PARAGRAPHS[:2]) + f"<p>{line}</p>" + paragraphs(PARAGRAPHS[2:])))
     assert found is not None
     assert "membership doubled in a year" in text_of(found)
+
+
+STANDFIRST = ("Exporters shipped a record amount of rice in the third quarter, helped by new freight routes, "
+              "but millers warn that fuel prices could squeeze smaller firms.")
+
+
+def standfirst_page(description: str) -> str:
+    """The standfirst in a box of its own before the text, a long list of links after it: the finder
+    chooses the text's own box."""
+    head = f'<meta property="og:description" content="{description}">' if description else ""
+    links = "".join(f"<li><a href='/business/story-{number}'>Another business story, number {number}, about "
+                    f"trade and markets in the region</a></li>" for number in range(12))
+    body = (f"<h1>Rice exporters eye new markets as shipments climb</h1>"
+            f"<div class='story-lead'><h2>{STANDFIRST}</h2></div><div class='story-text'>{paragraphs()}</div>"
+            f"<ul class='links'>{links}</ul>")
+    return article_page(body, head=head, around=TEASERS)
+
+
+def test_a_standfirst_set_apart_from_the_text_joins_it_when_it_says_what_the_description_says(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import crawler.extract.generic as generic
+
+    found = find(standfirst_page(STANDFIRST))
+    assert found is not None
+    text = text_of(found)
+    assert text.startswith(STANDFIRST) and all(paragraph in text for paragraph in PARAGRAPHS)
+    assert "Rice exporters eye new markets as shipments climb" not in text  # the headline is not the lead
+    monkeypatch.setattr(generic, "LEAD_MIN_WORDS", 1000)  # the rule off: the finder chose the text alone
+    alone = find(standfirst_page(STANDFIRST))
+    assert alone is not None and STANDFIRST not in text_of(alone)
+
+
+def test_a_block_before_the_text_that_says_something_else_stays_out() -> None:
+    found = find(standfirst_page("Quarterly figures from the trade association, with comments from millers."))
+    assert found is not None and STANDFIRST not in text_of(found)
