@@ -15,6 +15,8 @@ import itertools
 import logging
 import re
 
+import lxml.etree
+
 from crawler.extract.blocks import Element, Page, drop, measure
 from crawler.extract.boilerplate import (
     CHROME_ROLES,
@@ -30,6 +32,7 @@ from crawler.extract.document import Document
 from crawler.extract.media import is_image_button
 from crawler.extract.text import content_words, word_share
 from crawler.extract.urls import host_labels, url_path
+from crawler.extract.vocabulary import COMMENT_HEADINGS, alternation
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ LEAD_LEVELS = 2
 elements before the text or before its parent (LEAD_LEVELS), of LEAD_MIN_CHARS characters and at most
 LEAD_LENGTH_RATIO times the declared description plus LEAD_SLACK_CHARS, holding LEAD_DESCRIPTION_SHARE
 of the description's content words (a description of at least LEAD_MIN_WORDS of them)."""
+COMMENT_HEADING_TAGS = ("h2", "h3", "h4", "h5")
+MAX_COMMENT_HEADING_CHARS = 120
 _CONTROL_TAGS = frozenset({"input", "select", "textarea"})
 _COMPONENT_WORDS = frozenset({"widget", "widgets"})
 """Chrome words some CMSs put on every component of a page, the article's own pictures included."""
@@ -123,6 +128,7 @@ def find_main_content(doc: Document) -> Element | None:
     page.chrome.update(_collapsible_boxes(page, total_good, toggled, best))
     if best is not None:
         lead = _lead_before(best, doc.description, page.chrome)
+        _cut_at_comments(best)
         prune(best, page, declared_headlines(doc))
         best.tail = None
         best = copy.deepcopy(best)  # a document of its own: absolute XPath from it stays inside it
@@ -131,6 +137,45 @@ def find_main_content(doc: Document) -> Element | None:
             lead.tail = None
             best.insert(0, lead)
     return prefer_declared_body(doc, best)
+
+
+_COMMENT_LABEL = alternation(COMMENT_HEADINGS)
+_COMMENT_HEADING_RE = re.compile(
+    # "Comments", "12 Comments", "Kommentare (4)"; "3 thoughts on “Title”", "One response to “Title”"
+    rf"^(?:(?:\d+|one)\s+)?(?:{_COMMENT_LABEL})(?:\s*\(\d+\))?$"
+    rf"|^(?:\d+|one)\s+(?:{_COMMENT_LABEL}|thoughts?)\s+(?:on|to|zu|sur|su|sobre|op|på|om)\s.+$",
+    re.I)
+
+
+def _cut_at_comments(best: Element) -> None:
+    """Remove a comment section inside the chosen text: its heading ("12 Comments", "Leave a Reply",
+    "27 commentaires") and everything after it, when article text comes before it."""
+    for heading in best.iter(*COMMENT_HEADING_TAGS):
+        text = " ".join(heading.text_content().split()).strip(" .:")
+        if len(text) > MAX_COMMENT_HEADING_CHARS or not _COMMENT_HEADING_RE.match(text):
+            continue
+        if _text_before(best, heading) < MIN_ARTICLE_CHARS:
+            return
+        node = heading
+        while node is not best and node is not None:
+            for follower in list(node.itersiblings()):
+                drop(follower)
+            parent = node.getparent()
+            if node is heading:
+                drop(node)
+            node = parent
+        return
+
+
+def _text_before(root: Element, stop: Element) -> int:
+    """Characters of text in `root` before the element `stop` starts."""
+    enclosing = set(stop.iterancestors())  # their tails come after `stop`
+    count = 0
+    for _, el in lxml.etree.iterwalk(root, events=("start",)):
+        if el is stop:
+            break
+        count += len((el.text or "").strip()) + (len((el.tail or "").strip()) if el not in enclosing else 0)
+    return count
 
 
 def _lead_before(best: Element, description: str, chrome: set[Element]) -> Element | None:

@@ -61,6 +61,17 @@ MORE_LABELS: tuple[str, ...] = (
 )
 """Labels of a line that points to other articles ("Related coverage:", "Lesen Sie auch:")."""
 
+COMMENT_HEADINGS: tuple[str, ...] = (
+    "comments", "comment", "reader comments", "leave a comment", "leave a reply", "post a comment",
+    "kommentare", "kommentar", "leserkommentare", "schreibe einen kommentar", "hinterlasse einen kommentar",
+    "commentaires", "commentaire", "laisser un commentaire", "réactions", "comentarios", "comentario",
+    "deja un comentario", "deja una respuesta", "comentários", "deixe um comentário", "commenti", "lascia un commento",
+    "reacties", "kommentarer", "komentarze", "responses", "replies",
+)
+"""Headings that open a page's comment section, alone or counted ("Leave a Reply", "12 Comments",
+"27 commentaires", "Kommentare (4)", "3 responses on “Title”"): what follows is the readers', not the
+article's."""
+
 PICTURE_WORDS: tuple[str, ...] = ("image", "images", "photo", "photos", "foto", "fotos", "bild", "picture",
                                   "pictures", "illustration", "video", "grafik")
 """Words that open a picture credit ("Photo: A", "Foto: B"): a credit, never a byline."""

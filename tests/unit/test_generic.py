@@ -905,3 +905,30 @@ def test_a_standfirst_set_apart_from_the_text_joins_it_when_it_says_what_the_des
 def test_a_block_before_the_text_that_says_something_else_stays_out() -> None:
     found = find(standfirst_page("Quarterly figures from the trade association, with comments from millers."))
     assert found is not None and STANDFIRST not in text_of(found)
+
+
+@pytest.mark.parametrize("heading", ["3 thoughts on “Rice exporters eye new markets”", "Leave a Reply",
+                                     "27 commentaires", "Kommentare (4)", "12 Comments"])
+def test_a_comment_section_inside_the_article_is_cut_from_its_heading_on(heading: str) -> None:
+    """A blog engine puts the readers' comments inside the post's own element, under a heading."""
+    comments = "".join(f"<li class='reply'><p>I read this with interest, and I think the freight routes will "
+                       f"matter more than the harvest in the end, as reader {n} said before.</p></li>"
+                       for n in range(8))
+    found = find(article_page(f"<h1>Rice exporters eye new markets as shipments climb</h1>{paragraphs()}"
+                              f"<div class='discussion'><h3>{heading}</h3><ol>{comments}</ol>"
+                              f"<p>Your email address will not be published.</p></div>"))
+    assert found is not None
+    text = text_of(found)
+    assert all(paragraph in text for paragraph in PARAGRAPHS)
+    assert heading not in text and "I read this with interest" not in text and "email address" not in text
+
+
+@pytest.mark.parametrize("heading", ["Comments on the budget plan", "Responses to the crisis", "Comment"])
+def test_a_subheading_that_only_mentions_comments_or_opens_the_text_cuts_nothing(heading: str) -> None:
+    body = (f"<h1>Rice exporters eye new markets as shipments climb</h1><h2>{heading}</h2>{paragraphs()}"
+            if heading == "Comment" else
+            f"<h1>Rice exporters eye new markets as shipments climb</h1>{paragraphs(PARAGRAPHS[:2])}"
+            f"<h2>{heading}</h2>{paragraphs(PARAGRAPHS[2:])}")
+    found = find(article_page(body))
+    assert found is not None
+    assert all(paragraph in text_of(found) for paragraph in PARAGRAPHS)
