@@ -1,7 +1,7 @@
 """Second chances for a page whose main content was not found: before a page is declared "no article",
 what the page itself offers is tried (its JSON-LD articleBody), then a second extraction strategy
 (trafilatura, a maintained library with other heuristics, in its fast mode). The second strategy also
-gives a second opinion on a body that is a small part of the page's paragraph text. Both run only on
+gives a second opinion on a short body that is a small part of the page's paragraph text. Both run only on
 those pages, so they cost little on the others."""
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ logger = logging.getLogger(__name__)
 
 MIN_FALLBACK_CHARS = 80
 """Less text than this from a fallback is no article (a cookie notice, a one-line error)."""
+SECOND_OPINION_CHARS = 1000
 SECOND_OPINION_RATIO = 2.0
 SECOND_OPINION_CONTAINMENT = 0.7
-"""A body whose page has SECOND_OPINION_RATIO times more paragraph text gets a second opinion: the second
-strategy's text replaces it when that text is at least SECOND_OPINION_RATIO times longer and holds at
-least SECOND_OPINION_CONTAINMENT of its word 4-grams (the generic finder chose one block of an article
-split into several, or a teaser)."""
+"""A body shorter than SECOND_OPINION_CHARS whose page has SECOND_OPINION_RATIO times more paragraph text
+gets a second opinion: the second strategy's text replaces it when that text is at least
+SECOND_OPINION_RATIO times longer and holds at least SECOND_OPINION_CONTAINMENT of its word 4-grams (the
+generic finder chose one block of an article split into several, or a teaser). On the tuning part of the
+corpora, longer bodies gained nothing from it, and each second opinion costs a trafilatura run."""
 DESCRIPTION_MIN_WORDS = 5
 OFF_TOPIC_SHARE = 0.3
 ON_TOPIC_SHARE = 0.6
@@ -49,11 +51,11 @@ def fallback_content(doc: Document, *, second_strategy: bool = True) -> tuple[El
 
 
 def second_opinion(doc: Document, found: Element) -> Element | None:
-    """The second strategy's content when the generic finder's `found` is plainly only a part of it, or
-    not about what the page says it is about; else None. Only asked when the page's paragraphs hold
-    SECOND_OPINION_RATIO times more text than `found` (else there is nothing more to find)."""
+    """The second strategy's content when the generic finder's short `found` is plainly only a part of
+    it, or not about what the page says it is about; else None. Only asked when the page's paragraphs
+    hold SECOND_OPINION_RATIO times more text than `found` (else there is nothing more to find)."""
     text = " ".join(found.text_content().split())
-    if _paragraph_chars(doc) < SECOND_OPINION_RATIO * len(text):
+    if len(text) >= SECOND_OPINION_CHARS or _paragraph_chars(doc) < SECOND_OPINION_RATIO * len(text):
         return None
     other = _trafilatura_content(doc)
     if other is None:

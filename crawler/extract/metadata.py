@@ -475,7 +475,9 @@ def find_published(doc: Document, profile: SiteProfile | None, ld: dict[str, Any
     declared = _declared_published(doc, ld)
     if declared is None:
         return _visible_dateline(doc) or _url_date(url) or _htmldate(doc)
-    if declared.utcoffset() == timedelta(0) and (twin := _local_twin(declared, doc)) is not None:
+    if declared.utcoffset() != timedelta(0):
+        return declared  # written as the site's readers saw it (or without a zone)
+    if (twin := _local_twin(declared, doc)) is not None:
         return twin
     shown = _url_date(url) or _visible_dateline(doc)
     return on_local_day(declared, shown.date() if shown is not None else None)

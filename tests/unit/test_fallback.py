@@ -153,9 +153,10 @@ def test_a_short_body_beside_the_article_gives_way_to_the_text_the_description_a
     assert second_opinion(parse_document(described, URL), on_topic) is None  # type: ignore[arg-type]
 
 
-def test_one_block_of_an_article_split_into_several_gets_the_whole_text_at_any_length() -> None:
+def test_one_block_of_an_article_split_into_several_gets_the_whole_text_also_over_500_characters() -> None:
     """A site writes each part of the text in a block of its own; the generic finder chose one block of
-    over 500 characters: the second strategy's text, which holds it and the others, replaces it."""
+    over 500 characters (under SECOND_OPINION_CHARS): the second strategy's text, which holds it and the
+    others, replaces it."""
     from crawler.extract.fallback import second_opinion
 
     parts = [[p.replace("terminal", word) for p in PARAGRAPHS] for word in ("terminal", "quay", "pier", "dock", "hall")]
