@@ -18,10 +18,11 @@ from crawler.extract.vocabulary import ENGLISH_MONTHS, PICTURE_WORDS, PUBLISHED_
 
 logger = logging.getLogger(__name__)
 
-# "By", "Written by", "Analysis by", "Von", "Por", "Par"... at the start. Italian/Portuguese "di"/"da" only in
-# lower case: capitalised they begin surnames ("Di Stefano").
+# "By", "Written by", "Analysis by", "Von", "Por", "Par", "Veröffentlicht von", "Publié par"... at the start.
+# Italian/Portuguese "di"/"da" only in lower case: capitalised they begin surnames ("Di Stefano").
 _PREFIX_RE = re.compile(
-    r"^\s*(?:(?:[A-Za-z\u00c0-\u024f]+\s+){0,2}?(?i:by)|(?i:von|por|par|oleh|door|av|af|przez|from)|di|da"
+    rf"^\s*(?:(?i:{alternation(PUBLISHED_WORDS)})\s+(?=(?i:von|por|par|door|av|af|przez|da)\s))?"  # "Publié par"
+    r"(?:(?:[A-Za-z\u00c0-\u024f]+\s+){0,2}?(?i:by)|(?i:von|por|par|oleh|door|av|af|przez|from)|di|da"
     r"|(?i:author|autor|autorin|auteur|text|texto|reporter|reporting)(?=\s*:))"
     r"\s*[:\-]?\s+"
 )

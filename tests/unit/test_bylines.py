@@ -16,6 +16,10 @@ from crawler.extract.bylines import drop_byline_copies, parse_byline
     ("Por Desk One y Desk Two", ["Desk One", "Desk Two"]),
     ("Von Desk One und Desk Two", ["Desk One", "Desk Two"]),
     ("Text: Desk One", ["Desk One"]),
+    # "published by" in other languages: the lead-in is no part of the name
+    ("veröffentlicht von gartenblog", ["gartenblog"]),
+    ("Publié par Desk One", ["Desk One"]),
+    ("Publicado por Desk One y Desk Two", ["Desk One", "Desk Two"]),
     ("Autor: Desk One", ["Desk One"]),
     # Italian "di" is a prefix only in lower case; capitalised it starts a surname
     ("di Desk One", ["Desk One"]),
