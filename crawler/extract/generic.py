@@ -4,8 +4,10 @@ On a copy of the page: junk (scripts, styles, forms' controls, hidden elements) 
 measured (blocks.py); chrome is recognised by tag, ARIA role, class/id conventions, the boxes around
 form controls and teaser-card lists; the element whose subtree scores highest (long link-poor text
 outside chrome for it; chrome, link lists and fragments against it) is the article container; chrome
-left inside it is pruned (cleanup.py). When the page's JSON-LD articleBody shows the visible text is only
-part of the article, that text completes it (declared.py). Everything is iterative.
+left inside it is pruned (cleanup.py), and a comment section inside it is cut from its heading on. A
+standfirst the page sets apart just before the container joins it when it says what the page's declared
+description says. When the page's JSON-LD articleBody shows the visible text is only part of the
+article, that text completes it (declared.py). Everything is iterative.
 """
 
 from __future__ import annotations
