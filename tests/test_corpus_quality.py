@@ -281,11 +281,13 @@ def test_markdown_to_text_keeps_words_and_drops_markup() -> None:
                 "The **caption**, credit: Example Org\n\n"
                 "A [linked phrase](https://news.example.org/x \"title\") and \\*stars\\* and snake\\_case.\n\n"
                 "- first item\n1. numbered item\n> quoted line\n\n"
+                "Set `PAYMENT_DRIVER_NAME` and read http_response_len, _one_ and __two__.\n\n"
                 "[https://twitter.com/example/status/1](https://twitter.com/example/status/1)")
     assert markdown_to_text(markdown) == (
         "A subheading\n\n2. A numbered subheading\n\nThe caption, credit: Example Org\n\n"
         "A linked phrase and *stars* and snake_case.\n\n"
-        "first item\nnumbered item\nquoted line")
+        "first item\nnumbered item\nquoted line\n\n"
+        "Set PAYMENT_DRIVER_NAME and read http_response_len, one and two.")
 
 
 def test_title_day_and_author_rules() -> None:

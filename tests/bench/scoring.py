@@ -144,7 +144,10 @@ _AUTOLINK_RE = re.compile(r"<((?:https?|mailto):[^>]+)>")
 _HEADING_RE = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+", re.M)
 _LIST_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+", re.M)
 _QUOTE_RE = re.compile(r"^[ \t]*(?:>[ \t]?)+", re.M)
-_EMPHASIS_RE = re.compile(r"(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS_RE = re.compile(r"(\*{1,3}|(?<!\w)_{1,3})(?=\S)(.+?)(?<=\S)\1(?!(?<=_)\w)")
+"""`*a*`, `**a**`, `_a_`: underscores only at word edges (`snake_case_name` is no emphasis, in kramdown
+as in CommonMark)."""
+_CODE_SPAN_RE = re.compile(r"(?<!\\)`([^`\n]+)`")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~\"'$&%=:;,/?@^])")
 _RULE_RE = re.compile(r"^[ \t]*(?:[-*_][ \t]*){3,}$", re.M)
 
@@ -158,7 +161,8 @@ def _strip_block_marks(line: str) -> str:
 
 
 def markdown_to_text(markdown: str) -> str:
-    """Plain text of a post body: no image lines, link syntax, emphasis, escapes, heading or list marks.
+    """Plain text of a post body: no image lines, link syntax, emphasis, escapes, code marks, heading or
+    list marks.
 
     A link whose text is its bare URL (how embeds such as tweets and videos are written) is dropped
     like an image: it carries no article text.
@@ -170,6 +174,7 @@ def markdown_to_text(markdown: str) -> str:
         return f"\x00{len(escaped) - 1}\x00"
 
     text = _ESCAPE_RE.sub(hide, markdown or "")
+    text = _CODE_SPAN_RE.sub(hide, text)  # code is shown as written: `http_response_len` keeps its underscores
     text = _IMAGE_LINE_RE.sub("", text)
     text = _IMAGE_RE.sub("", text)
     text = _LINK_RE.sub(lambda m: "" if _URL_TEXT_RE.match(m.group(1)) else m.group(1), text)
