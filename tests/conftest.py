@@ -73,6 +73,17 @@ def missing_in_order(text: str, needles: list[str]) -> list[str]:
     return missing
 
 
+@pytest.fixture(scope="session")
+def jekyll() -> str:
+    """The jekyll executable; make test installs it (tests/provision.sh), so a missing one is a failure, not a skip."""
+    from tests.site import find_jekyll, install_hint
+
+    found = find_jekyll()
+    if found is None:
+        pytest.fail(f"jekyll is not installed (tests/provision.sh installs it). Install it with: {install_hint()}")
+    return found
+
+
 @pytest.fixture
 def replica() -> Iterator[ReplayServer]:
     """A fresh replica server per test (status sequences and hit counters start at zero)."""

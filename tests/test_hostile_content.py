@@ -26,7 +26,7 @@ from tests.active_content import site_active_content
 from tests.conftest import ScrapyRun, fold, run_scrapy
 from tests.crawl_helpers import FAST, Post, last_stats, posts, snapshot, stray_files
 from tests.replay_server import ReplayServer
-from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env
+from tests.site import copy_skeleton, jekyll_build_command, jekyll_env
 
 pytestmark = [pytest.mark.e2e, pytest.mark.jekyll]
 
@@ -110,14 +110,6 @@ PAGES = [
                 "author": {"@type": "Person", "name": "Desk\udfff"}, "articleSection": "National\udfff"}),
 ]
 TITLES = {"/hostile/control-title": "Control characters in the title"}
-
-
-@pytest.fixture(scope="module")
-def jekyll() -> str:
-    found = find_jekyll()
-    if found is None:
-        pytest.fail(f"jekyll is not installed (tests/provision.sh installs it). Install it with: {install_hint()}")
-    return found
 
 
 def serve(folder: Path, pages: dict[str, bytes]) -> Path:

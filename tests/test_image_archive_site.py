@@ -16,7 +16,7 @@ from tests.browser import chromium, chromium_path, pictures_on, serve_folder
 from tests.conftest import REPLICA, expected_articles
 from tests.crawl_helpers import archived, crawl
 from tests.replay_server import ReplayServer
-from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env
+from tests.site import copy_skeleton, jekyll_build_command, jekyll_env
 
 pytestmark = [pytest.mark.jekyll, pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,10 +41,7 @@ def browser_executable() -> str:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    jekyll = find_jekyll()
-    if jekyll is None:
-        pytest.fail(f"jekyll is not installed (tests/provision.sh installs it). Install it with: {install_hint()}")
+def site(tmp_path_factory: pytest.TempPathFactory, jekyll: str) -> Iterator[Site]:
     output = tmp_path_factory.mktemp("archived-site")
     copy_skeleton(output)
     with ReplayServer(REPLICA) as server:

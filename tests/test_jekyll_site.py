@@ -26,7 +26,7 @@ from crawler.posts import make_code, post_filename, render_post, with_suffix
 from tests.conftest import REPLICA, ROOT, expected_articles, fold, missing_in_order, run_scrapy
 from tests.crawl_helpers import ORIGINAL_IMAGES
 from tests.replay_server import ReplayServer
-from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env, skeleton_files
+from tests.site import copy_skeleton, jekyll_build_command, jekyll_env, skeleton_files
 
 pytestmark = pytest.mark.jekyll
 
@@ -149,15 +149,6 @@ def active_content(site: BuiltSite) -> list[str]:
                 if name.lower() in URL_ATTRIBUTES and BAD_SCHEMES.match(value):
                     problems.append(f"{url}: {name}={value!r} on <{element.tag}>")
     return problems
-
-
-@pytest.fixture(scope="session")
-def jekyll() -> str:
-    """The jekyll executable; make test installs it (tests/provision.sh), so a missing one is a failure, not a skip."""
-    found = find_jekyll()
-    if found is None:
-        pytest.fail(f"jekyll is not installed (make test installs it). Install it with: {install_hint()}")
-    return found
 
 
 def build(jekyll: str, source: Path) -> BuiltSite:

@@ -28,7 +28,7 @@ from crawler.extract.markdown import html_to_markdown
 from crawler.items import Article
 from crawler.posts import make_code, render_post
 from tests.active_content import active_content, bad_url
-from tests.site import copy_skeleton, find_jekyll, install_hint, jekyll_build_command, jekyll_env
+from tests.site import copy_skeleton, jekyll_build_command, jekyll_env
 
 pytestmark = pytest.mark.jekyll
 
@@ -146,14 +146,6 @@ def cases(draw: st.DrawFn) -> Case:
         out.append(piece_html)
     out.append(draw(st.sampled_from(SEPARATORS)))
     return Case(BLOCKS[draw(st.sampled_from(sorted(BLOCKS)))].format("".join(out)))
-
-
-@pytest.fixture(scope="module")
-def jekyll() -> str:
-    found = find_jekyll()
-    if found is None:
-        pytest.fail(f"jekyll is not installed (tests/provision.sh installs it). Install it with: {install_hint()}")
-    return found
 
 
 def origin(number: int) -> str:
