@@ -20,6 +20,7 @@ from tests.crawl_helpers import (
     crawl_args,
     last_stats,
     origin,
+    post_count,
     posts,
     requested_articles,
     slow_articles,
@@ -171,11 +172,10 @@ def test_sigkill_mid_crawl_then_rerun_equals_an_uninterrupted_crawl(tmp_path):
         process = start_crawl(crawl_args("phnompenhpost", server, out, "-s", "CONCURRENT_REQUESTS=2"),
                               tmp_path / "killed.log")
         try:
-            wait_for(lambda: len(list((out / "_posts").glob("*.md"))) >= 3 if (out / "_posts").is_dir() else False,
-                     what="three posts")
+            wait_for(lambda: post_count(out) >= 3, what="three posts")
         finally:
             stop(process, signal.SIGKILL)
-        partial = len(list((out / "_posts").glob("*.md")))
+        partial = post_count(out)
         assert 3 <= partial < 14, (tmp_path / "killed.log").read_text(errors="replace")[-3000:]
         server.custom.clear()
         server.reset()
@@ -200,8 +200,7 @@ def test_sigint_with_jobdir_then_resume_finishes_the_crawl(tmp_path):
         args = crawl_args("phnompenhpost", server, out, "-s", f"JOBDIR={jobdir}", "-s", "CONCURRENT_REQUESTS=1")
         process = start_crawl(args, tmp_path / "first.log")
         try:
-            wait_for(lambda: (out / "_posts").is_dir() and len(list((out / "_posts").glob("*.md"))) >= 2,
-                     what="two posts")
+            wait_for(lambda: post_count(out) >= 2, what="two posts")
             code = stop(process, signal.SIGINT)
         finally:
             if process.poll() is None:
