@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from crawler.profiles import SITES_DIR
 from tests.conftest import ORIGIN, ROOT, ScrapyRun, run_scrapy
 from tests.replay_server import ReplayServer, load_routes
 
@@ -69,6 +70,22 @@ def posts(output: Path) -> dict[str, Post]:
 def snapshot(output: Path) -> dict[str, tuple[bytes, int]]:
     """Bytes and mtime of every post file (to prove a run changed nothing)."""
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted((output / "_posts").iterdir())}
+
+
+def ppp_allowing_nothing() -> str:
+    """The Phnom Penh Post's profile with an articles.allow that matches no article URL of the site."""
+    profile = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
+    changed = profile.replace("    - ^/(national|politics|", "    - ^/no-such-section/(national|politics|")
+    assert changed != profile
+    return changed
+
+
+def sites_dir(folder: Path, **profiles: str) -> Path:
+    """A SITES_DIR at `folder` holding the given profiles (file stem: YAML text)."""
+    folder.mkdir()
+    for name, text in profiles.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return folder
 
 
 def post_count(output: Path) -> int:

@@ -11,8 +11,16 @@ import pytest
 from crawler.commands.checksites import assess_site
 from crawler.commands.sitereport import detail_lines, value_problems, warnings
 from crawler.profiles import SITES_DIR, load_profiles
-from tests.conftest import ROOT, run_scrapy
-from tests.crawl_helpers import FAST, article_paths, last_stats, requested_articles, summary_line
+from tests.conftest import run_scrapy
+from tests.crawl_helpers import (
+    FAST,
+    article_paths,
+    last_stats,
+    ppp_allowing_nothing,
+    requested_articles,
+    sites_dir,
+    summary_line,
+)
 from tests.replay_server import ReplayServer
 from tests.replicas import Replica, replicas
 
@@ -97,12 +105,7 @@ def test_a_site_whose_article_pages_changed_layout_fails(replica: ReplayServer, 
 
 
 def test_a_profile_that_matches_no_article_url_fails(replica: ReplayServer, tmp_path: Path) -> None:
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    profile = (ROOT / "crawler" / "sites" / "phnompenhpost.yaml").read_text(encoding="utf-8")
-    changed = re.sub(r"(?m)^(\s*allow:\n\s*- ).*$", r"\1^/no-such-section/", profile, count=1)
-    assert changed != profile
-    (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
+    sites = sites_dir(tmp_path / "sites", phnompenhpost=ppp_allowing_nothing())
     status, output = checksites(replica, tmp_path, PPP, "-s", f"SITES_DIR={sites}")
     assert status == 1, output[-3000:]
     assert "phnompenhpost: FAILED (discovery found no article URL" in output

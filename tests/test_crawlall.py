@@ -9,7 +9,7 @@ import pytest
 from crawler.extensions.lock import OutputLock, lock_path
 from crawler.profiles import SITES_DIR
 from tests.conftest import REPLICA, expected_articles, run_scrapy
-from tests.crawl_helpers import FAST, posts
+from tests.crawl_helpers import FAST, posts, ppp_allowing_nothing, sites_dir
 from tests.replay_server import ReplayServer
 
 pytestmark = pytest.mark.e2e
@@ -18,15 +18,9 @@ pytestmark = pytest.mark.e2e
 def two_sites(tmp_path: Path) -> Path:
     """The Phnom Penh Post's profile three times: as is, as `wrongallow` whose articles.allow matches nothing, and
     as `paused`, left out of schedules."""
-    sites = tmp_path / "sites"
-    sites.mkdir()
     profile = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
-    (sites / "phnompenhpost.yaml").write_text(profile, encoding="utf-8")
-    wrong = profile.replace("    - ^/(national|politics|", "    - ^/no-such-section/(national|politics|")
-    assert wrong != profile
-    (sites / "wrongallow.yaml").write_text(wrong, encoding="utf-8")
-    (sites / "paused.yaml").write_text(profile + "scheduled: false\n", encoding="utf-8")
-    return sites
+    return sites_dir(tmp_path / "sites", phnompenhpost=profile, wrongallow=ppp_allowing_nothing(),
+                     paused=profile + "scheduled: false\n")
 
 
 def crawlall(server: ReplayServer, out: Path, sites: Path, *args: str) -> tuple[int, str]:

@@ -22,7 +22,9 @@ from tests.crawl_helpers import (
     crawl_args,
     last_stats,
     posts,
+    ppp_allowing_nothing,
     requested_articles,
+    sites_dir,
     snapshot,
     stray_files,
 )
@@ -127,12 +129,7 @@ def test_too_many_failed_article_pages_fail_the_run(replica: ReplayServer, tmp_p
 
 
 def test_discovery_that_finds_nothing_fails_the_run(replica: ReplayServer, tmp_path: Path) -> None:
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    profile = (ROOT / "crawler" / "sites" / "phnompenhpost.yaml").read_text(encoding="utf-8")
-    changed = re.sub(r"(?m)^(\s*allow:\n\s*- ).*$", r"\1^/no-such-section/", profile, count=1)
-    assert changed != profile
-    (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
+    sites = sites_dir(tmp_path / "sites", phnompenhpost=ppp_allowing_nothing())
     out = tmp_path / "out"
     run = crawl("phnompenhpost", replica, out, "-s", f"SITES_DIR={sites}")
     assert run.returncode == 1, run.output[-3000:]

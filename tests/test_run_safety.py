@@ -15,7 +15,16 @@ from crawler.extensions.lock import OutputLock, RunLocked, lock_path
 from crawler.extensions.summary import assess, summary_line
 from crawler.profiles import SITES_DIR
 from tests.conftest import ORIGIN, ROOT, run_scrapy
-from tests.crawl_helpers import DEAD_PATH, crawl, crawl_args, last_stats, start_crawl, wait_for
+from tests.crawl_helpers import (
+    DEAD_PATH,
+    crawl,
+    crawl_args,
+    last_stats,
+    ppp_allowing_nothing,
+    sites_dir,
+    start_crawl,
+    wait_for,
+)
 from tests.crawl_helpers import summary_line as summary_of
 from tests.replay_server import ReplayServer
 from tests.replicas import replicas
@@ -317,12 +326,7 @@ def test_summary_line_reads_the_stats():
 
 @pytest.mark.e2e
 def test_a_profile_whose_allow_matches_nothing_fails_with_its_reason(replica, tmp_path):
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    profile = (SITES_DIR / "phnompenhpost.yaml").read_text(encoding="utf-8")
-    changed = profile.replace("    - ^/(national|politics|", "    - ^/no-such-section/(national|politics|")
-    assert changed != profile
-    (sites / "phnompenhpost.yaml").write_text(changed, encoding="utf-8")
+    sites = sites_dir(tmp_path / "sites", phnompenhpost=ppp_allowing_nothing())
     out = tmp_path / "out"
     run = crawl("phnompenhpost", replica, out, "-s", f"SITES_DIR={sites}")
     assert run.returncode == 1, run.output[-3000:]
