@@ -116,7 +116,7 @@ class Record:
         archived, such as an SVG, costs a few fetches a week, not one an hour)."""
         if not self.images_missing:
             return False
-        last = _parse_utc(self.last_checked or self.last_written)
+        last = parse_stored_time(self.last_checked or self.last_written)
         if self.images_tries <= 1 or last is None:
             return True
         wait = min(base * 2.0 ** (self.images_tries - 2), cap)
@@ -161,8 +161,8 @@ def utc_now() -> str:
     return format_date(datetime.now(UTC))
 
 
-def _parse_utc(value: str | None) -> datetime | None:
-    """A stored UTC time, or None when missing or unreadable."""
+def parse_stored_time(value: str | None) -> datetime | None:
+    """A time as the store writes it (UTC), aware; None when missing or not a time (a hand-edited post)."""
     try:
         parsed = datetime.fromisoformat(value) if value else None
     except ValueError:

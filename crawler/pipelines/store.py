@@ -31,7 +31,7 @@ from crawler.posts.filename import post_filename, with_suffix
 from crawler.posts.frontmatter import parse_front_matter
 from crawler.posts.render import content_hash
 from crawler.profiles import configured_profiles
-from crawler.state import Record, StateError, StateStore, open_state
+from crawler.state import Record, StateError, StateStore, open_state, parse_stored_time
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -113,7 +113,7 @@ class StorePipeline:
         profile = self.profiles.get(article.site) if article.site else None
         if article.date is None:
             raise ValueError(f"{url}: no date; is NormalizePipeline enabled before StorePipeline?")
-        stored_date = _parse_date(record.date) if record is not None else None
+        stored_date = parse_stored_time(record.date) if record is not None else None
         if record is not None and article.date_estimated and stored_date is not None:
             # Keep the date the post already shows, so a re-scrape stays byte-identical.
             article.date = stored_date
@@ -232,17 +232,6 @@ class StorePipeline:
         self.failed = True
         stop_on_output_error(self.crawler, path, what, exc)
         raise DropItem(f"{CLOSE_REASON}: {path}: {cause(exc)}", log_level="DEBUG") from exc
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    """A stored UTC date; None when missing or not a date (a hand-edited post, say)."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _origin_url_on_disk(path: Path) -> str | None:
