@@ -7,6 +7,7 @@ own OUTPUT_DIR, as on another machine.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 import time
@@ -14,10 +15,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import redis
 from scrapy import Request, Spider
+from scrapy.settings import Settings
 from scrapy.utils.request import request_from_dict
 from scrapy.utils.test import get_crawler
 
@@ -25,7 +28,9 @@ from crawler.discovery.memory import UrlMemory
 from crawler.distributed import serializer
 from crawler.distributed.frontier import _POP_AND_MARK
 from crawler.distributed.relay import RelayMemory, RelayReader, article_record
-from crawler.extract import extract_article
+from crawler.extract import extract_article, language
+from crawler.profiles import SITES_DIR
+from crawler.spiderloader import SiteSpiderLoader
 from tests.conftest import ORIGIN, SEED_SLUG, expected_articles, replica_page, run_scrapy
 from tests.crawl_helpers import (
     crawl,
@@ -45,7 +50,7 @@ from tests.replay_server import ReplayServer
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
 EXPECTED = {a["origin_url"] for a in expected_articles()}
-FAST_BEAT = ("-s", "FRONTIER_HEARTBEAT=0.5")
+FAST_BEAT = ("-s", "FRONTIER_HEARTBEAT=1")
 SEED_URL = f"{ORIGIN}/national/{SEED_SLUG}"
 
 
@@ -145,6 +150,25 @@ def test_what_a_worker_learns_about_urls_reaches_the_leaders_memory_in_order(red
     assert leader.stats.get_value("frontier/received/unreadable") == 1  # one bad record loses no other
     assert "Unreadable relayed record" in caplog.text
     memory.close()
+
+
+def test_a_worker_loads_extraction_before_it_takes_a_request(redis_url: str, tmp_path: Path) -> None:
+    """The first page's one-off loading (the language model, about a second, several under load) stalled a
+    worker that held requests; past 3 heartbeats the leader read it as dead and ended its run without the
+    worker's articles (a CI run of the leader-and-worker crawl below). A worker loads it in start()."""
+    spidercls = SiteSpiderLoader.from_settings(Settings({"SPIDER_MODULES": ["crawler.spiders"],
+                                                         "SITES_DIR": str(SITES_DIR)})).load("phnompenhpost")
+    crawler = get_crawler(spidercls, {"REDIS_URL": redis_url, "FRONTIER_WORKER": True,
+                                      "OUTPUT_DIR": str(tmp_path / "out"), "SITES_DIR": str(SITES_DIR)})
+    crawler.spider = spider = crawler._create_spider()
+    language._identifier.cache_clear()
+
+    async def started() -> list[Any]:
+        return [request async for request in spider.start()]
+
+    assert asyncio.run(started()) == []  # a worker discovers nothing: the leader does
+    assert language._identifier.cache_info().currsize == 1
+    assert not (tmp_path / "out").exists()
 
 
 # ---------------------------------------------------------------------- crawls

@@ -14,6 +14,7 @@ from crawler.discovery.urlshapes import LISTING as LISTING_PATH
 from crawler.extract.blocks import MAX_GOOD_LINK_DENSITY
 from crawler.extract.body import extract_body
 from crawler.extract.document import Document, parse_document
+from crawler.extract.language import load_detector
 from crawler.extract.metadata import (
     article_ld,
     find_authors,
@@ -38,7 +39,7 @@ from crawler.items import Article
 if TYPE_CHECKING:
     from crawler.profiles import SiteProfile
 
-__all__ = ["extract_article"]
+__all__ = ["extract_article", "warm_up"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,14 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
         logger.exception("extraction failed for %s", safe_text(url))
         article.page_type = "extract_error"
     return clean_fields(article)
+
+
+def warm_up() -> None:
+    """Load now what extraction otherwise loads on the first page that needs it: the language detector's
+    model and the second strategy's library (together about a second)."""
+    import trafilatura  # noqa: F401  (crawler/extract/fallback.py imports it when a page first needs it)
+
+    load_detector()
 
 
 def clean_fields(article: Article) -> Article:

@@ -244,7 +244,14 @@ class SiteSpider(NewsSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         if self.worker:
-            return  # the leader discovers; a worker takes article requests from the shared queue
+            # The leader discovers; a worker takes article requests from the shared queue. It loads what
+            # extraction loads once (the language model, about a second) now, holding no request: on its first
+            # page the process would stall with requests taken, and a stall of 3 heartbeats (FRONTIER_HEARTBEAT)
+            # reads as a dead worker to the leader, which may then end its run without the worker's articles.
+            from crawler.extract import warm_up
+
+            warm_up()
+            return
         self._open_store()
         if self.warc is not None:
             self.logger.info("Backfilling %s from %d WARC file(s), without requests", self.site.origin, len(self.warc))

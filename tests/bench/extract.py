@@ -165,12 +165,9 @@ def project_extractor() -> Callable[[Page], Prediction]:
 
     What a process loads once (the language detector's model, the fallback library) is loaded here,
     untimed, as trafilatura's own imports are."""
-    import trafilatura  # noqa: F401  (the fallback strategy's import)
+    from crawler.extract import extract_article, warm_up  # type: ignore[attr-defined]
 
-    from crawler.extract import extract_article  # type: ignore[attr-defined]
-    from crawler.extract.language import load_detector
-
-    load_detector()
+    warm_up()
 
     def run(page: Page) -> Prediction:
         start = time.perf_counter()
