@@ -14,7 +14,14 @@ import lxml.html
 
 from crawler.extract.boilerplate import HEADING_TAGS, fold
 from crawler.extract.text import clean_text
-from crawler.extract.vocabulary import ENGLISH_MONTHS, PICTURE_WORDS, PUBLISHED_WORDS, alternation, weekday_names
+from crawler.extract.vocabulary import (
+    DATE_PREPOSITIONS,
+    ENGLISH_MONTHS,
+    PICTURE_WORDS,
+    PUBLISHED_WORDS,
+    alternation,
+    weekday_names,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,17 +36,18 @@ _PREFIX_RE = re.compile(
 _CJK_PREFIX_RE = re.compile(r"^[\s(\uff08\[]*(?:作者|记者|責任編集|责编|责任编辑|編集|编辑|文|撰文|取材)"
                             r"\s*[:\uff1a]\s*")
 _CJK_CLOSE_RE = re.compile(r"[)\uff09\]]+\s*$")
-# Where the names stop: a bar or bullet, "Published 18 ...", a weekday, "October 18", "18.10.2024", a time.
+# Where the names stop: a bar or bullet, "Published 18 ...", "am 18.", a weekday, "October 18", "18.10.2024", a time.
 _WEEKDAYS = alternation(weekday_names("en", "de", "fr", "es"))
 _MONTHS = alternation(name for names in ENGLISH_MONTHS for name in names.split())
 _CUT_RE = re.compile(
-    r"\s+(?:\||\u2022|\u00b7|\u2014\s*\d)\s*|\s+(?:published|updated|posted|aktualisiert|veröffentlicht|on)\s+\d"
+    r"\s+(?:\||\u2022|\u00b7|\u2014\s*\d)\s*"
+    rf"|\s+(?:published|updated|posted|aktualisiert|veröffentlicht|{alternation(DATE_PREPOSITIONS)})\s+\d"
     rf"|\s+-\s+\d|,?\s+(?:{_WEEKDAYS})\b|,?\s+(?:{_MONTHS})\.?\s+\d|\s+\d{{1,2}}[./]\d{{1,2}}[./]\d{{2,4}}"
     r"|\s+\d{1,2}:\d\d",
     re.I,
 )
 # Between names: commas, semicolons, ampersands, ideographic commas, " / ", and the word "and" in several
-# languages (lower case or all caps, so the initial "Y." in "Bruce Y. Lee" is not Spanish "y").
+# languages (lower case or all caps, so the initial "Y." in "Alex Y. Example" is not Spanish "y").
 _SPLIT_RE = re.compile(
     r"\s*(?:[,;&+\u3001\uff0c\uff1b]|\s/\s)\s*|\s+(?:and|AND|And|und|UND|y|et|ET|dan|og|och)\s+"
 )
@@ -65,7 +73,7 @@ _ROLE_MODIFIERS = frozenset({
     "special", "freelance", "news", "sports", "business", "foreign", "spécial", "spéciale",
 })
 _NOT_NAMES = frozenset({
-    "by", "and", "staff", "admin", "administrator", "red", "red.", "redaktion", "agenturen", "agencies", "wires",
+    "by", "and", "staff", "admin", "administrator", "red", "red.", "agenturen", "agencies", "wires",
     "agency", "agences", "agencias", "guest", "anonymous", "unknown", "editor", "editors", "none", "null",
 })
 MAX_NAME_LENGTH = 80

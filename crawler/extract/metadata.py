@@ -46,8 +46,8 @@ LISTING_TYPES = frozenset({"collectionpage", "itemlist", "searchresultspage", "w
 # Chrome around an article whose dates, bylines and headlines are not the article's own.
 _CHROME_TAGS = frozenset({"nav", "aside", "footer"})
 _CHROME_RE = re.compile(
-    r"related|most-?read|popular|trending|sidebar|ticker|topbar|top-bar|today|current-date|comment|recommend|promo"
-    r"|breadcrumb|newsletter|more-stories|read-more|site-header|site-footer|menu|advert|cookie",
+    r"related|most-?read|popular|trending|sidebar|ticker|topbar|top-bar|today|current-date|comment|recommend"
+    r"|promo(?!ted)|breadcrumb|newsletter|more-stories|read-more|site-header|site-footer|menu|advert|cookie",
     re.I,
 )
 _URL_DATE_RE = re.compile(r"/(?P<y>(?:19|20)\d\d)[/-](?P<m>[01]\d)[/-](?P<d>[0-3]\d)(?:/|-|$)")
@@ -139,12 +139,14 @@ def in_chrome(el: lxml.html.HtmlElement) -> bool:
     node: lxml.html.HtmlElement | None = el
     while node is not None:
         tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in ("body", "html"):
+            return False  # their classes describe the whole page ("no-sidebars", "menu-light"), not a region
         if tag in _CHROME_TAGS:
             return True
         attrs = f"{node.get('class', '')} {node.get('id', '')}"
         if attrs.strip() and _CHROME_RE.search(attrs):
             return True
-        if tag in ("article", "main", "body"):
+        if tag in ("article", "main"):
             return False
         node = node.getparent()
     return False

@@ -48,6 +48,9 @@ MORE_BYLINE_PREFIXES: tuple[str, ...] = ("af", "da", "de")
 TITLE_BYLINE_PREFIXES: tuple[str, ...] = ("by", "von", "por", "par")
 """Byline prefixes that mark a segment of a page title as a byline ("Headline | By A")."""
 
+DATE_PREPOSITIONS: tuple[str, ...] = ("on", "am", "le", "el", "il", "op", "em", "den")
+"""Words that join a date to a byline: "By A on 3 May", "Von A am 03.05.2021", "Par A le 3 mai", "Por A el 3"."""
+
 PUBLISHED_WORDS: frozenset[str] = frozenset({
     "published", "posted", "written", "veröffentlicht", "geschrieben", "publié", "publiée", "écrit", "publicado",
     "escrito", "pubblicato", "scritto", "gepubliceerd", "geschreven", "publicerad", "skrevet", "opublikowano",

@@ -46,8 +46,15 @@ from crawler.extract.bylines import drop_byline_copies, parse_byline
     ("Desk One 18.10.2024 10:58", ["Desk One"]),
     ("Desk One October 18, 2024", ["Desk One"]),
     ("Desk One | 18 October 2024", ["Desk One"]),
+    # a date joined by a preposition ("am", "le", "el", "on") is no part of the name
+    ("Von Desk One am 19. Oktober 2019 um 11:14 Uhr", ["Desk One"]),
+    ("Von Desk One am 03.05.2021", ["Desk One"]),
+    ("Par Desk One le 3 mai 2021", ["Desk One"]),
+    ("Por Desk One el 3 de mayo", ["Desk One"]),
     # abbreviations for "editorial desk" and "agencies", a desk with a slash
     ("red, Example.at/Agenturen", ["Example.at"]),
+    # "Redaktion" (the editorial desk) names the desk, as "Post Staff" does; the corpora record it as the author
+    ("Von Redaktion", ["Redaktion"]),
     ("desk/abc", ["desk/abc"]),
     # picture credits, URLs and e-mail addresses are not names
     ("(Image: Getty Images/iStockphoto)", []),

@@ -311,6 +311,20 @@ def test_author_sources(head: str, article: str | None, expected: list[str]) -> 
     assert find_authors(doc, None, article_ld(doc, URL)) == expected
 
 
+@pytest.mark.parametrize("body_class", ["html not-front no-sidebars page-node", "single-post cb-menu-light"])
+def test_the_classes_of_body_describe_the_page_not_a_sidebar_or_menu(body_class: str) -> None:
+    """CMS themes put the whole page's layout in <body class> ("no-sidebars", "cb-menu-light"): the byline of
+    such a page was taken for page chrome and lost (trafeval author recall, tuning 0.566 -> 0.590)."""
+    for byline in ("<a href='/about/desk-one' rel='author'>Desk One</a>",
+                   "<div class='group-author'>Von <a href='/team/desk-one'>Desk One</a> am 3. Mai</div>"):
+        html = page(article=f"<article><h1>River levels rise</h1>{byline}{BODY}</article>").replace(
+            "<body>", f"<body class='{body_class}'>")
+        assert extract_article(html, URL).authors == ["Desk One"], byline
+    sidebar = page(article=f"<article><h1>River levels rise</h1>{BODY}</article>"
+                           "<div class='sidebar'><a href='/about/desk-two' rel='author'>Desk Two</a></div>")
+    assert extract_article(sidebar.replace("<body>", f"<body class='{body_class}'>"), URL).authors == []
+
+
 def test_signature_needs_right_alignment_and_a_short_name() -> None:
     article = f"<article><h1>River levels rise</h1>{BODY}<p><strong>Desk One</strong></p>" \
               "<p style='text-align:right'><strong>Read the full report here.</strong></p></article>"
@@ -365,14 +379,14 @@ def test_the_author_a_blog_posts_webpage_declares_is_found() -> None:
         {"@type": "WebSite", "@id": "https://blog.example.org/#website", "name": "Craft Corner"},
         {"@type": "WebPage", "@id": "https://blog.example.org/2016/04/stencils/", "name": "Painting with stencils",
          "author": {"@id": "https://blog.example.org/#/schema/person/1"}, "datePublished": "2016-04-02T10:00:00+00:00"},
-        {"@type": ["Person"], "@id": "https://blog.example.org/#/schema/person/1", "name": "Mara Lindqvist"},
+        {"@type": ["Person"], "@id": "https://blog.example.org/#/schema/person/1", "name": "Desk One"},
     ]}
     paragraphs = "".join(f"<p>Stencils make even large walls easy to decorate, step {i} of the guide.</p>"
                          for i in range(5))
     html = (f"<html><head><title>Painting with stencils</title><script type='application/ld+json'>"
             f"{json.dumps(graph)}</script></head><body><article><h1>Painting with stencils</h1>{paragraphs}"
             f"</article></body></html>")
-    assert extract_article(html, "https://blog.example.org/2016/04/stencils/").authors == ["Mara Lindqvist"]
+    assert extract_article(html, "https://blog.example.org/2016/04/stencils/").authors == ["Desk One"]
 
 
 @pytest.mark.parametrize(("url", "head", "expected"), [
