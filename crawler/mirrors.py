@@ -4,16 +4,22 @@
 
 A URL on a mapped origin is downloaded from the mirror instead (`https://cdn.example/a/b.jpg` from
 `http://127.0.0.1:8001/a/b.jpg`), while posts, the store and the feed keep the real URL. It is the
-`base_url` spider argument for hosts that are not the site itself. Pure: no Scrapy import.
+`base_url` spider argument for hosts that are not the site itself; that argument's own mappings (the
+site's URLs to and from its mirror) are here too. Pure: no Scrapy import.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from crawler.errors import SettingError
+from crawler.extract.urls import split_url
+
+if TYPE_CHECKING:
+    from crawler.profiles import SiteProfile
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -80,3 +86,32 @@ def to_mirror(url: str, mirrors: Mapping[str, str]) -> str:
     parts = urlsplit(url)
     rest = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return mirror + rest
+
+
+# ------------------------------------------------------------------ the site's own mirror (-a base_url=)
+
+def swap_prefix(url: str, old: str | None, new: str | None) -> str:
+    """Replace the scheme-and-host prefix `old` of `url` by `new` (mirror <-> origin)."""
+    if not old or not new or old == new:
+        return url
+    if url == old or url.startswith(old + "/") or url.startswith(old + "?"):
+        return new + url[len(old):]
+    return url
+
+
+def to_site_origin(url: str, profile: SiteProfile, base_url: str | None = None) -> str:
+    """Map a URL fetched from a mirror (`base_url`) back onto the site's canonical origin."""
+    if base_url:
+        base = base_url.rstrip("/")
+        if url.startswith(base + "/") or url == base:
+            return profile.origin + (url[len(base):] or "/")
+    return url
+
+
+def to_site_mirror(url: str, profile: SiteProfile, base_url: str | None) -> str:
+    """Map a canonical site URL onto the mirror (`base_url`); other URLs are returned unchanged."""
+    if not base_url or not profile.owns(url):
+        return url
+    parts = split_url(url)
+    target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    return urljoin(base_url.rstrip("/") + "/", target.lstrip("/")) if target != "/" else base_url.rstrip("/") + "/"

@@ -27,9 +27,10 @@ from crawler.commands.crawl import when_done
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.discovery.urlshapes import looks_like_article
+from crawler.mirrors import swap_prefix
 from crawler.profiledraft import PageEvidence, SiteEvidence, draft_profile
 from crawler.profiles import ID_RE, ProfileError, load_profile, sites_dir
-from crawler.spiders.base import SpiderArgumentError, check_base_url, swap_prefix
+from crawler.spiders.base import SpiderArgumentError, check_base_url
 
 if TYPE_CHECKING:
     import argparse

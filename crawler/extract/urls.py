@@ -126,24 +126,6 @@ def same_host(url: str, other: str) -> bool:
     return bool(host) and (host, port) == _host_and_port(other)
 
 
-def to_origin(url: str, profile: SiteProfile, base_url: str | None = None) -> str:
-    """Map a URL fetched from a mirror (`base_url`) back onto the site's canonical origin."""
-    if base_url:
-        base = base_url.rstrip("/")
-        if url.startswith(base + "/") or url == base:
-            return profile.origin + (url[len(base):] or "/")
-    return url
-
-
-def to_mirror(url: str, profile: SiteProfile, base_url: str | None) -> str:
-    """Map a canonical site URL onto the mirror (`base_url`); other URLs are returned unchanged."""
-    if not base_url or not profile.owns(url):
-        return url
-    parts = split_url(url)
-    target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
-    return urljoin(base_url.rstrip("/") + "/", target.lstrip("/")) if target != "/" else base_url.rstrip("/") + "/"
-
-
 def canonical_url(fetched_url: str, candidates: list[str | None], profile: SiteProfile | None = None) -> str:
     """The article's canonical URL: the first candidate (canonical link, og:url, JSON-LD url) on the
     fetched URL's host (`same_host`) or on one of the site profile's domains, else the fetched URL;

@@ -31,7 +31,7 @@ from crawler.distributed import is_worker
 from crawler.distributed.relay import RelayMemory
 from crawler.extract.urls import strip_tracking
 from crawler.items import Article
-from crawler.mirrors import mirror_base
+from crawler.mirrors import mirror_base, swap_prefix
 from crawler.output_errors import OutputError, stop_on_output_error
 from crawler.profiles import SiteProfile
 
@@ -88,15 +88,6 @@ def header_charset(response: Response) -> str | None:
     if not content_type:
         return None
     return http_content_type_encoding(content_type.decode("latin-1"))
-
-
-def swap_prefix(url: str, old: str | None, new: str | None) -> str:
-    """Replace the scheme-and-host prefix `old` of `url` by `new` (mirror <-> origin)."""
-    if not old or not new or old == new:
-        return url
-    if url == old or url.startswith(old + "/") or url.startswith(old + "?"):
-        return new + url[len(old):]
-    return url
 
 
 def origin_root(url: str) -> str:

@@ -37,7 +37,7 @@ from crawler.discovery.memory import NOT_ARTICLE
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.discovery.urlshapes import NOT_ARTICLE as NOT_ARTICLE_PATH
 from crawler.distributed import LOCAL
-from crawler.extract.urls import to_mirror, to_origin
+from crawler.mirrors import to_site_mirror, to_site_origin
 from crawler.spiders.base import NewsSpider, SpiderArgumentError, check_base_url, midnight_of
 from crawler.state import Record, StateStore, state_path
 
@@ -173,7 +173,7 @@ class SiteSpider(NewsSpider):
     def origin_url_of(self, fetched_url: str, meta: Mapping[str, Any]) -> str:
         """The canonical site URL: mirror prefix replaced, and `http://` or a missing/extra `www.` on the
         origin's own host brought onto the origin (subdomains are other hosts and stay as they are)."""
-        url = to_origin(fetched_url, self.site, self.base_url)
+        url = to_site_origin(fetched_url, self.site, self.base_url)
         parts = urlsplit(url)
         origin = urlsplit(self.site.origin)
         host = (parts.hostname or "").lower().removeprefix("www.")
@@ -182,7 +182,7 @@ class SiteSpider(NewsSpider):
         return url
 
     def fetch_url_of(self, url: str, meta: Mapping[str, Any]) -> str:
-        return to_mirror(url, self.site, self.base_url)
+        return to_site_mirror(url, self.site, self.base_url)
 
     def profile_for(self, url: str) -> SiteProfile | None:
         return self.site

@@ -1,5 +1,5 @@
 """The image archive's pure parts: which pictures a post shows, pointing it at the copies, telling a
-picture by its bytes, and the MIRRORS setting."""
+picture by its bytes, the MIRRORS setting and the site mirror of `-a base_url=`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 
 from crawler.errors import SettingError
 from crawler.items import Article
-from crawler.mirrors import parse_mirrors, to_mirror
+from crawler.mirrors import parse_mirrors, swap_prefix, to_mirror, to_site_mirror, to_site_origin
 from crawler.pipelines.imagefiles import is_svg, picture_extension
 from crawler.pipelines.images import url_base
 from crawler.posts import parse_front_matter, render_post
 from crawler.posts.images import archived_url, post_image_urls, use_archived_images
+from crawler.profiles import SITES_DIR, load_profile
 from tests.conftest import REPLICA
 
 CDN = "https://pppenglish.sgp1.digitaloceanspaces.com/image/main/202410"
@@ -117,6 +118,22 @@ def test_mirrors_map_origins_to_mirrors_and_leave_other_urls_alone():
     assert to_mirror("http://github.com/a.png", mirrors) == "http://github.com/a.png"  # another origin
     assert to_mirror("https://gist.github.com/a.png", mirrors) == "https://gist.github.com/a.png"
     assert parse_mirrors("") == parse_mirrors(None) == parse_mirrors({}) == {}
+
+
+def test_a_site_mirror_maps_the_sites_urls_there_and_back_and_leaves_other_hosts_alone():
+    """`-a base_url=`: the site spider fetches the site's URLs from the mirror and files what it fetched under
+    the site's origin; the article spider and addsite swap one origin's prefix."""
+    site = load_profile(SITES_DIR / "phnompenhpost.yaml")
+    mirror = "http://127.0.0.1:8000/replica"
+    article = f"{site.origin}/national/a-story?page=2"
+    fetched = to_site_mirror(article, site, mirror + "/")
+    assert fetched == f"{mirror}/national/a-story?page=2"
+    assert to_site_origin(fetched, site, mirror) == article
+    assert to_site_mirror(site.origin, site, mirror) == mirror + "/"
+    assert to_site_mirror(LEAD, site, mirror) == LEAD  # another host: MIRRORS, not base_url
+    assert to_site_mirror(article, site, None) == article and to_site_origin(LEAD, site, mirror) == LEAD
+    assert swap_prefix(f"{mirror}?q=1", mirror, site.origin) == f"{site.origin}?q=1"
+    assert swap_prefix(f"{mirror}x/y", mirror, site.origin) == f"{mirror}x/y"  # only a whole prefix
 
 
 @pytest.mark.parametrize(("value", "fragment"), [
