@@ -13,7 +13,7 @@ help:
 	@echo "make crawl          crawl the live Phnom Penh Post into output/"
 	@echo "make site           build the Jekyll site in output/ (installs Debian's jekyll if missing)"
 	@echo "make bench          crawl a generated site on 127.0.0.1: vs a bare Scrapy spider, and one machine vs a shared frontier"
-	@echo "make bench-extract  score extraction on the corpora (tuning and checking parts) against trafilatura"
+	@echo "make bench-extract  score extraction on the corpora (tuning and checking parts) against trafilatura, then the posts a crawl writes"
 	@echo "make lint           ruff and mypy"
 
 $(STAMP): pyproject.toml
@@ -50,6 +50,7 @@ bench: $(STAMP)
 
 bench-extract: $(STAMP)
 	$(PY) -m tests.bench.extract
+	$(PY) -m tests.bench.posts
 
 site: $(STAMP)
 	$(PY) tests/site.py build

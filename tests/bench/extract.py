@@ -165,7 +165,7 @@ def project_extractor() -> Callable[[Page], Prediction]:
 
     What a process loads once (the language detector's model, the fallback library) is loaded here,
     untimed, as trafilatura's own imports are."""
-    from crawler.extract import extract_article, warm_up  # type: ignore[attr-defined]
+    from crawler.extract import extract_article, warm_up
 
     warm_up()
 
