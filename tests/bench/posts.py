@@ -14,10 +14,12 @@ recall, scored as the extraction benchmark scores them. A page without a post co
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +37,7 @@ from tests.bench.split import PARTS
 ROOT = Path(__file__).resolve().parents[2]
 SCRAPY = Path(sys.executable).with_name("scrapy")
 SETTINGS = ("ARCHIVE_IMAGES=0", "WARC_ENABLED=0", "LOG_LEVEL=INFO")
+_REASONS = ("articles/missing/", "articles/dropped/", "pages/failed/")
 
 
 def page_key(url: str) -> str:
@@ -79,6 +82,8 @@ class Crawl:
     host: str
     returncode: int
     summary: str
+    reasons: Counter[str]
+    """Why pages gave no post: the run's `articles/missing/*`, `articles/dropped/*` and `pages/failed/*` stats."""
 
 
 def crawl_site(host: str, urls: list[str], base: str, work: Path) -> Crawl:
@@ -92,16 +97,26 @@ def crawl_site(host: str, urls: list[str], base: str, work: Path) -> Crawl:
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     summary = next((line.split("INFO: ", 1)[-1] for line in run.stderr.splitlines() if "Run summary" in line),
                    run.stderr.strip().splitlines()[-1] if run.stderr.strip() else "no output")
-    return Crawl(host, run.returncode, summary)
+    reasons: Counter[str] = Counter()
+    for stats_file in (work / host / ".crawler" / "runs").glob("*.json"):
+        stats = json.loads(stats_file.read_text(encoding="utf-8")).get("stats", {})
+        reasons.update({key: int(n) for key, n in stats.items() if key.startswith(_REASONS) and key.count("/") == 2})
+    return Crawl(host, run.returncode, summary, reasons)
 
 
-def posts_by_page(work: Path) -> dict[str, dict[str, Any]]:
-    """Front matter of every post written, by the page key of its origin_url."""
+def posts_by_page(work: Path, sites: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """Front matter of every post written, by the page key of the URL crawled: the post's origin_url, or the
+    one page of a site crawled alone (a page's canonical URL may name another address than the one linked)."""
     posts: dict[str, dict[str, Any]] = {}
-    for path in work.glob("*/_posts/*.md"):
-        front = parse_front_matter(path.read_text(encoding="utf-8")) or {}
-        if front.get("origin_url"):
-            posts[page_key(str(front["origin_url"]))] = front
+    for host, urls in sites.items():
+        fronts = [parse_front_matter(path.read_text(encoding="utf-8")) or {}
+                  for path in (work / host / "_posts").glob("*.md")]
+        if len(urls) == 1 and len(fronts) == 1:
+            posts[page_key(urls[0])] = fronts[0]
+            continue
+        for front in fronts:
+            if front.get("origin_url"):
+                posts[page_key(str(front["origin_url"]))] = front
     return posts
 
 
@@ -156,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             work = Path(folder)
             with ThreadPoolExecutor(max(1, args.workers)) as pool:
                 crawls = list(pool.map(crawl_site, sites, sites.values(), [base] * len(sites), [work] * len(sites)))
-            posts = posts_by_page(work)
+            posts = posts_by_page(work, sites)
         print(f"\n{name} through `scrapy crawl article` ({len(pages)} pages, {len(sites)} sites)")
         print(f"{'part':<34}{'pages':>7}{'without post':>14}{'title':>8}{'day':>8}{'authors':>9}")
         scores = {part: Score() for part in ("all", *PARTS)}
@@ -167,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for part, score in scores.items():
             label = {"all": "all pages", "tuning": "tuning part", "checking": "checking part (not tuned on)"}[part]
             print(score.row(label))
+        reasons = sum((crawl.reasons for crawl in crawls), Counter[str]())
+        if reasons:
+            print("why pages gave no post: " + ", ".join(f"{key} {n}" for key, n in reasons.most_common()))
         for crawl in crawls:
             if crawl.returncode:
                 print(f"  {crawl.host}: exit {crawl.returncode}: {crawl.summary}")
