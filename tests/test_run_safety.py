@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -89,19 +89,24 @@ def test_a_second_run_is_refused_and_touches_nothing(replica, tmp_path):
 
 def test_two_real_crawls_at_once(replica, tmp_path):
     out = tmp_path / "out"
+    second_done = threading.Event()
 
     def slow(handler) -> bool:
-        time.sleep(3)
+        # The first run holds its page, and so its lock, until the second run has ended (a fixed 3 s wait
+        # was once shorter than the second run's start on a loaded machine: it then found no lock).
+        second_done.wait(timeout=100)
         return False
 
     replica.custom[DEAD_PATH] = slow
-    first = start_crawl(crawl_args("article", replica, out, "-a", f"url={DEAD_URL}"), tmp_path / "first.log")
+    first = start_crawl(crawl_args("article", replica, out, "-a", f"url={DEAD_URL}", "-s", "DOWNLOAD_TIMEOUT=120"),
+                        tmp_path / "first.log")
     try:
         wait_for(lambda: str(first.pid) in _read(lock_path(out)), what="the first run's lock")
         second = crawl("article", replica, out, "-a", f"url={ORIGIN}/national/another")
         assert second.returncode == 3
         assert_one_clean_error(second, f"pid {first.pid}", "spider article")
     finally:
+        second_done.set()
         assert first.wait(timeout=60) == 0, (tmp_path / "first.log").read_text(errors="replace")[-3000:]
 
 
