@@ -9,6 +9,10 @@ article -a urls=FILE -a base_url=<mirror of the host>` once per site (pictures a
 nothing leaves 127.0.0.1), reads the posts' front matter and prints, per part of the corpus (tuning,
 checking; tests/bench/split.py): pages, pages without a post, exact title, publication day and author
 recall, scored as the extraction benchmark scores them. A page without a post counts as a miss.
+
+A post is matched to its page by its origin_url, or as the one post of a site crawled with one page. Pages
+of one host that file themselves under other sites (web.archive.org captures name the original site as
+their canonical URL) are written but not matched: `--missing` lists them with their run's summary.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ _REASONS = ("articles/missing/", "articles/dropped/", "pages/failed/")
 def page_key(url: str) -> str:
     """What a page is known by, on the server and in the posts: host and path, no query or fragment (the
     crawl drops tracking parameters; the corpora's URLs carry some), percent-escapes decoded."""
-    parts = urlsplit(url)
+    parts = urlsplit(url.strip())
     return f"{(parts.hostname or '').lower()}{unquote(parts.path or '/')}".rstrip("/")
 
 
@@ -161,12 +165,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="corpus to crawl (default: fundus-dev; pages without a real URL are left out)")
     parser.add_argument("--corpus-dir", type=Path, help="folder holding corpora that are not bundled")
     parser.add_argument("--workers", type=int, default=4, help="crawls run at once (default 4)")
+    parser.add_argument("--missing", action="store_true", help="list pages without a post, with their run's summary")
     args = parser.parse_args(argv)
     for name in args.corpus or ["fundus-dev"]:
         pages = [page for page in load_corpus(name, args.corpus_dir) if "://" in str(page.truth["url"])]
         sites: dict[str, list[str]] = {}
         for page in pages:
-            sites.setdefault(urlsplit(page.url).hostname or "", []).append(page.url)
+            sites.setdefault(urlsplit(page.url.strip()).hostname or "", []).append(page.url.strip())
         with tempfile.TemporaryDirectory(prefix="bench-posts-") as folder, serve(pages) as base:
             work = Path(folder)
             with ThreadPoolExecutor(max(1, args.workers)) as pool:
@@ -188,6 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for crawl in crawls:
             if crawl.returncode:
                 print(f"  {crawl.host}: exit {crawl.returncode}: {crawl.summary}")
+        if args.missing:
+            summaries = {crawl.host: crawl.summary for crawl in crawls}
+            for page in pages:
+                if page_key(page.url) not in posts:
+                    print(f"  no post: {page.url} ({page.part}): {summaries.get(urlsplit(page.url).hostname or '')}")
     return 0
 
 
