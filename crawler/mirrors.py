@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from crawler.errors import SettingError
-from crawler.extract.urls import split_url
 
 if TYPE_CHECKING:
     from crawler.profiles import SiteProfile
@@ -112,6 +111,9 @@ def to_site_mirror(url: str, profile: SiteProfile, base_url: str | None) -> str:
     """Map a canonical site URL onto the mirror (`base_url`); other URLs are returned unchanged."""
     if not base_url or not profile.owns(url):
         return url
-    parts = split_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL the site can own (profile.owns refuses it first)
+        return url
     target = urlunsplit(("", "", parts.path or "/", parts.query, ""))
     return urljoin(base_url.rstrip("/") + "/", target.lstrip("/")) if target != "/" else base_url.rstrip("/") + "/"
