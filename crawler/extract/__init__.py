@@ -14,6 +14,7 @@ from crawler.discovery.urlshapes import LISTING as LISTING_PATH
 from crawler.extract.blocks import MAX_GOOD_LINK_DENSITY
 from crawler.extract.body import extract_body
 from crawler.extract.document import Document, parse_document
+from crawler.extract.fallback import load_library
 from crawler.extract.language import load_detector
 from crawler.extract.metadata import (
     article_ld,
@@ -81,8 +82,7 @@ def extract_article(html: str | bytes, url: str, profile: SiteProfile | None = N
 def warm_up() -> None:
     """Load now what extraction otherwise loads on the first page that needs it: the language detector's
     model and the second strategy's library (together about a second)."""
-    import trafilatura  # noqa: F401  (crawler/extract/fallback.py imports it when a page first needs it)
-
+    load_library()
     load_detector()
 
 

@@ -85,6 +85,12 @@ def _paragraph_chars(doc: Document) -> int:
     return sum(len(" ".join(p.text_content().split())) for p in doc.tree.iter("p"))
 
 
+def load_library() -> None:
+    """Import the second strategy's library now (about half a second, once per process) rather than on the
+    first page that asks for a second opinion."""
+    import trafilatura  # noqa: F401
+
+
 @lru_cache(maxsize=1)
 def _trafilatura_html(text: str, url: str) -> str | None:
     """trafilatura's main text of a page as HTML, or None. Kept for the page being extracted: its second
