@@ -6,6 +6,7 @@ these tests assert that no input reaches that branch.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,24 @@ def test_garbled_markup_never_breaks_extraction(cuts: list[tuple[int, int, str]]
         article = extract_article(payload, URL)
         assert article.page_type != "extract_error"
         assert article.page_type is not None
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x0b", "\x0c", "\x1b", "\ufffe", "\ud800"])
+def test_a_control_character_in_the_text_does_not_lose_the_article(control: str) -> None:
+    """Regression: a control character (a vertical tab or an escape pasted from a word processor, a NUL
+    from a broken template) in text that extraction moved when it dropped an element (the text after a
+    <script>) made lxml raise, and the whole page came back as `extract_error`; a NUL anywhere made the
+    parser give up, and the page had no text. (A NUL in the first kilobyte still marks a binary file: the
+    page opens with a long head here.)"""
+    html = article_page("https://news.example.org/world").replace("<head>", "<head>" + "<!-- -->" * 200).replace(
+        "<p>Read the", f"<script>track()</script>Crossings run{control} hourly until the weekend, the operator said."
+                       f"<p>Ferry tickets are{control} valid for a month.</p><p>Read the")
+    for payload in (html, html.encode("utf-8", errors="surrogatepass")):
+        article = extract_article(payload, URL)
+        assert article.page_type == "article", repr(control)
+        body = article.body or ""
+        for paragraph in PARAGRAPHS:
+            assert paragraph in body
+        assert "hourly until the weekend" in body
+        assert "valid for a month" in body
+        assert control not in body
