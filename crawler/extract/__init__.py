@@ -49,6 +49,8 @@ _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b
                  b"\x00\x00\x01\x00", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2")
 _FEED_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b",
                       re.I | re.S)
+_HTML_START_RE = re.compile(rb"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+"""Bytes that open as an HTML document (the WHATWG sniffing signatures)."""
 _MARKUP_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta|h1)\b", re.I)
 _LISTING_LINK_DENSITY = 0.5
 """A body with more of its text in links than this is a listing when nothing declares an article."""
@@ -110,8 +112,8 @@ def _reject_payload(html: str | bytes | None) -> str | None:
             return "not_html"
         if html.startswith((b"\xff\xfe", b"\xfe\xff")):
             sample = html[:40000].decode("utf-16", errors="replace")
-        elif b"\x00" in html[:1024]:
-            return "not_html"
+        elif b"\x00" in html[:1024] and not _HTML_START_RE.match(html[:1024]):
+            return "not_html"  # binary (or UTF-16 without a BOM); an HTML start wins, as in browsers' sniffing
         else:
             sample = html[:20000].decode("latin-1")
     else:

@@ -127,3 +127,14 @@ def test_a_control_character_in_the_text_does_not_lose_the_article(control: str)
         assert "hourly until the weekend" in body
         assert "valid for a month" in body
         assert control not in body
+
+
+def test_a_nul_byte_in_the_head_of_an_html_page_does_not_make_it_binary() -> None:
+    """Regression: a NUL byte in a page's first kilobyte made it `not_html`, even when the page opens
+    as HTML (browsers' sniffing lets the HTML signature win); bytes that do not open as HTML still are."""
+    html = article_page("https://news.example.org/world").replace(
+        "<title>", '<meta name="generator" content="CMS\x00 5"><title>')
+    article = extract_article(html.encode(), URL)
+    assert article.page_type == "article"
+    assert PARAGRAPHS[0] in (article.body or "")
+    assert extract_article(b"\x00\x01binary" + html.encode(), URL).page_type == "not_html"
