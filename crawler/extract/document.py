@@ -16,7 +16,7 @@ import lxml.etree
 import lxml.html
 
 from crawler.extract.nesting import cap_nesting
-from crawler.extract.text import safe_text
+from crawler.extract.text import drop_control_references, safe_text
 from crawler.extract.urls import join_url
 from crawler.extract.voids import release_void_content
 
@@ -133,8 +133,9 @@ def parse_document(html: str | bytes, url: str, http_encoding: str | None = None
     else:
         text, encoding = html, "utf-8"
     # Control characters and lone surrogates are no text, and lxml refuses them wherever extraction
-    # writes text back into the tree (the tail it keeps when it drops an element): out before parsing.
-    text = safe_text(_XML_DECL_RE.sub("", text, count=1))
+    # writes text back into the tree (the tail it keeps when it drops an element): out before parsing,
+    # with the character references that name them.
+    text = drop_control_references(safe_text(_XML_DECL_RE.sub("", text, count=1)))
     tree = _parse_html(text, url)
     release_void_content(tree)
     base = tree.xpath("string(//base/@href)")

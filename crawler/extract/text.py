@@ -46,6 +46,28 @@ def safe_text(text: str) -> str:
     return _UNSAFE_RE.sub(lambda m: " " if m.group() in _AS_SPACE else "", text)
 
 
+_NUMERIC_REFERENCE_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def drop_control_references(html: str) -> str:
+    """HTML with the character references that name a control character (`&#x1F;`, `&#11;`) or U+FFFE/U+FFFF
+    taken out (a vertical tab or form feed becomes a space), as safe_text takes out the characters. The HTML
+    parser turns them into the characters, which lxml then refuses wherever text is written back into the
+    tree. References to NUL, C1 codes, surrogates and beyond U+10FFFF are left to the parser, which maps
+    them as browsers do (`&#150;` is an en dash). Never raises."""
+    if "&#" not in html:
+        return html
+
+    def replace(match: re.Match[str]) -> str:
+        hex_digits, digits = match.groups()
+        code = int(hex_digits, 16) if hex_digits else int(digits)
+        if (0 < code < 0x20 and code not in (0x09, 0x0A, 0x0D)) or code in (0x7F, 0xFFFE, 0xFFFF):
+            return " " if code in (0x0B, 0x0C) else ""
+        return match.group()
+
+    return _NUMERIC_REFERENCE_RE.sub(replace, html)
+
+
 def collapse_ascii_ws(text: str) -> str:
     """Collapse runs of ASCII whitespace to one space (NBSP is kept as it is)."""
     return _ASCII_WS_RE.sub(" ", text)

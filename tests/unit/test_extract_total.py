@@ -108,13 +108,19 @@ def test_garbled_markup_never_breaks_extraction(cuts: list[tuple[int, int, str]]
         assert article.page_type is not None
 
 
-@pytest.mark.parametrize("control", ["\x00", "\x01", "\x0b", "\x0c", "\x1b", "\ufffe", "\ud800"])
-def test_a_control_character_in_the_text_does_not_lose_the_article(control: str) -> None:
+CONTROLS = [("\x00", "\x00"), ("\x01", "\x01"), ("\x0b", "\x0b"), ("\x0c", "\x0c"), ("\x1b", "\x1b"),
+            ("\ufffe", "\ufffe"), ("\ud800", "\ud800"), ("&#x1F;", "\x1f"), ("&#11;", "\x0b"), ("&#0012", "\x0c"),
+            ("&#xFFFE;", "\ufffe"), ("&#127;", "\x7f")]
+"""Control characters as they come in pages (raw, or as a character reference) and the character each is."""
+
+
+@pytest.mark.parametrize(("control", "character"), CONTROLS)
+def test_a_control_character_in_the_text_does_not_lose_the_article(control: str, character: str) -> None:
     """Regression: a control character (a vertical tab or an escape pasted from a word processor, a NUL
     from a broken template) in text that extraction moved when it dropped an element (the text after a
     <script>) made lxml raise, and the whole page came back as `extract_error`; a NUL anywhere made the
     parser give up, and the page had no text. (A NUL in the first kilobyte still marks a binary file: the
-    page opens with a long head here.)"""
+    page opens with a long head here.) A character reference to a control character did the same."""
     html = article_page("https://news.example.org/world").replace("<head>", "<head>" + "<!-- -->" * 200).replace(
         "<p>Read the", f"<script>track()</script>Crossings run{control} hourly until the weekend, the operator said."
                        f"<p>Ferry tickets are{control} valid for a month.</p><p>Read the")
@@ -126,7 +132,7 @@ def test_a_control_character_in_the_text_does_not_lose_the_article(control: str)
             assert paragraph in body
         assert "hourly until the weekend" in body
         assert "valid for a month" in body
-        assert control not in body
+        assert character not in body
 
 
 def test_a_nul_byte_in_the_head_of_an_html_page_does_not_make_it_binary() -> None:
@@ -137,4 +143,13 @@ def test_a_nul_byte_in_the_head_of_an_html_page_does_not_make_it_binary() -> Non
     article = extract_article(html.encode(), URL)
     assert article.page_type == "article"
     assert PARAGRAPHS[0] in (article.body or "")
+    assert extract_article(b"\xef\xbb\xbf" + html.encode(), URL).page_type == "article"  # after a UTF-8 BOM too
     assert extract_article(b"\x00\x01binary" + html.encode(), URL).page_type == "not_html"
+
+
+def test_references_to_windows_1252_codes_still_read_as_browsers_read_them() -> None:
+    """Only references to control characters are taken out: `&#146;` and `&#150;` (the Windows-1252 codes
+    of a quote and a dash, which old pages write) stay a quote and a dash, and `&#0;` stays U+FFFD."""
+    html = article_page("https://news.example.org/world").replace(
+        "<p>Read the", "<p>Crossings don&#146;t stop &#150; not even at night&#0;.</p><p>Read the")
+    assert "Crossings don\u2019t stop \u2013 not even at night\ufffd." in (extract_article(html, URL).body or "")
