@@ -144,6 +144,8 @@ def test_a_nul_byte_in_the_head_of_an_html_page_does_not_make_it_binary() -> Non
     assert article.page_type == "article"
     assert PARAGRAPHS[0] in (article.body or "")
     assert extract_article(b"\xef\xbb\xbf" + html.encode(), URL).page_type == "article"  # after a UTF-8 BOM too
+    xhtml = '<?xml version="1.0" encoding="UTF-8"?>\n' + html
+    assert extract_article(xhtml.encode(), URL).page_type == "article"  # and after an XML declaration
     assert extract_article(b"\x00\x01binary" + html.encode(), URL).page_type == "not_html"
 
 
