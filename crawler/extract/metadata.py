@@ -381,8 +381,8 @@ def _linked_names(el: lxml.html.HtmlElement) -> list[str]:
     return names
 
 
-# Byline containers by class: "byline", "author", "autor", "writer", "journalist" in any class name.
-_BYLINE_CLASS_RE = re.compile(r"byline|author|autor|writer|journalist", re.I)
+# Byline containers by class: "byline", "author", "autor", "auteur", "writer", "journalist" in any class name.
+_BYLINE_CLASS_RE = re.compile(r"byline|author|autor|auteur|writer|journalist", re.I)
 _AUTHOR_HREF_XPATH = (
     "//a[contains(@href, '/author/') or contains(@href, '/authors/') or contains(@href, '/autor/') or "
     "contains(@href, '/autoren/') or contains(@href, '/auteur/') or contains(@href, '/journalist/') or "

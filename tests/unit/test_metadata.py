@@ -293,6 +293,9 @@ def test_utf16_page_with_bom_is_html() -> None:
     # a byline block: names on the first line, the desk on the next (block elements, no space between)
     ("", f"<article><h1>River levels rise</h1><div class='story-byline'><div>By DESK ONE and DESK TWO</div>"
          f"<div>Example Wire Service</div></div>{BODY}</article>", ["DESK ONE", "DESK TWO"]),
+    # a French byline: "par" and the names in an element classed "auteurs"
+    ("", f"<article><h1>River levels rise</h1>{BODY}<div class='dates_auteurs'> par <span class='auteurs'>Desk One"
+         f"</span>, 21 juin 2018 </div></article>", ["Desk One"]),
     # a link to the author's page
     ("", f"<article><h1>River levels rise</h1><p><a href='https://news.example.org/authors/desk-one'>Desk One</a>"
          f"</p>{BODY}</article>", ["Desk One"]),
