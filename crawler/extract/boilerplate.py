@@ -73,10 +73,11 @@ _WORD_SPLIT_RE = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 @lru_cache(maxsize=4096)
 def attribute_words(value: str) -> tuple[str, ...]:
     """Lower-case words of class/id values: `article__shareBar js-x` -> (article, share, bar, js, x)."""
-    return tuple(w.lower() for w in _WORD_SPLIT_RE.split(value) if w)
+    return tuple(" ".join(_WORD_SPLIT_RE.split(value)).lower().split())
 
 
 # Responsive-visibility utility classes (hidden-xs, visible-print...) say nothing about the content.
+_RESPONSIVE_PREFIXES = ("hidden-", "visible-", "show-", "hide-")
 _RESPONSIVE_RE = re.compile(r"(?:^|\s)(?:hidden|visible|show|hide)-(?:xs|sm|md|lg|xl|xxl|print|mobile|tablet|desktop)"
                             r"(?:-\w+)?(?=\s|$)", re.I)
 
@@ -92,19 +93,24 @@ _BARE_HIDDEN_RE = re.compile(r"(?:^|\s)hidden(?=\s|$)")
 @lru_cache(maxsize=4096)
 def chrome_strength(value: str) -> int:
     """2 when a class/id value names page chrome, 1 when it names small furniture, 0 otherwise."""
-    value = _UTILITY_RE.sub(" ", value)
-    if _SHOWN_AT_BREAKPOINT_RE.search(value):
+    lowered = value.lower()
+    # Each utility pattern is tried only where its fixed part occurs (most class values hold none).
+    if "overflow" in lowered:
+        value = _UTILITY_RE.sub(" ", value)
+    if ":" in value and _SHOWN_AT_BREAKPOINT_RE.search(value):
         value = _BARE_HIDDEN_RE.sub(" ", value)
-    words = attribute_words(_RESPONSIVE_RE.sub(" ", value))
+    if any(prefix in lowered for prefix in _RESPONSIVE_PREFIXES):
+        value = _RESPONSIVE_RE.sub(" ", value)
+    words = attribute_words(value)
     if not words:
         return 0
-    if any(w in _STRONG_WORDS for w in words):
+    if not _STRONG_WORDS.isdisjoint(words):
         # A chrome word qualified by a content word is usually the content itself ("post-author" is
         # chrome, but "article-body-share-container" wraps the article): judged by the caller's size test.
         return 2
     if any(pair in _STRONG_PAIRS for pair in itertools.pairwise(words)):
         return 2
-    if any(w in _WEAK_WORDS for w in words):
+    if not _WEAK_WORDS.isdisjoint(words):
         return 1
     return 0
 

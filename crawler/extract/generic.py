@@ -256,8 +256,10 @@ def _chrome_elements(page: Page, total_good: float, *, by_name: bool = True) -> 
             continue
         named = el.tag in CHROME_TAGS or (el.get("role") or "").strip().lower() in CHROME_ROLES
         if not named and by_name and el.tag not in HEADING_TAGS:  # a heading's id is often a table-of-contents anchor
-            names = f"{el.get('class', '')} {el.get('id', '')}"
-            named = chrome_strength(names) == 2 and not _is_plain_picture(el, names, page)
+            cls, ident = el.get("class"), el.get("id")
+            if cls or ident:
+                names = f"{cls or ''} {ident or ''}"
+                named = chrome_strength(names) == 2 and not _is_plain_picture(el, names, page)
         if not named:
             continue
         share = page.raw_good.get(el, 0) / total_good if total_good else 0.0

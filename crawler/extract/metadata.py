@@ -539,12 +539,22 @@ def _htmldate(doc: Document) -> datetime | None:
     return parse_date(found) if found else None
 
 
+_DATELINE_TAGS = ("div", "span", "p", "time", "small", "li")
+_DATELINE_CLASS_RE = re.compile(r"date|publish", re.I)
+_DATELINE_CLASS_WORDS = ("posted", "timestamp")
+"""A date line's class names a date or publishing in any case ("date", "Published"), or holds "posted" or
+"timestamp"."""
+
+
+def _dateline_elements(doc: Document) -> Iterator[lxml.html.HtmlElement]:
+    for el in doc.tree.iter(*_DATELINE_TAGS):
+        cls = el.get("class")
+        if cls and (_DATELINE_CLASS_RE.search(cls) or any(word in cls for word in _DATELINE_CLASS_WORDS)):
+            yield el
+
+
 def _visible_dateline(doc: Document) -> datetime | None:
-    query = ("//*[self::div or self::span or self::p or self::time or self::small or self::li]"
-             "[contains(translate(@class, 'DATEPUBLISHED', 'datepublished'), 'date') or "
-             "contains(translate(@class, 'PUBLISHED', 'published'), 'publish') or contains(@class, 'posted') or "
-             "contains(@class, 'dateline') or contains(@class, 'timestamp')]")
-    for el in _xpath(doc, query)[:20]:
+    for el in itertools.islice(_dateline_elements(doc), 20):
         if in_chrome(el):
             continue
         text = el.text_content()
