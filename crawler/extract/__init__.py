@@ -47,10 +47,11 @@ logger = logging.getLogger(__name__)
 # Magic numbers of common non-HTML payloads served where a page was expected.
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF",
                  b"\x00\x00\x01\x00", b"OggS", b"ID3", b"fLaC", b"wOFF", b"wOF2")
-_FEED_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b",
-                      re.I | re.S)
-_HTML_START_RE = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
-                            rb"<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
+_PROLOGUE = r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+"""What may come before a document's first tag: whitespace, an XML declaration, comments."""
+_FEED_RE = re.compile(rf"^{_PROLOGUE}<(?:rss|feed|urlset|sitemapindex|rdf:RDF)\b", re.I | re.S)
+_HTML_START_RE = re.compile(rb"(?:\xef\xbb\xbf)?" + _PROLOGUE.encode() + rb"<(?:!doctype\s+html|html|head|body)\b",
+                            re.I | re.S)
 """Bytes that open as an HTML document (the WHATWG sniffing signatures, after a BOM or an XML declaration)."""
 _MARKUP_RE = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|title|meta|h1)\b", re.I)
 _LISTING_LINK_DENSITY = 0.5

@@ -78,8 +78,8 @@ def attribute_words(value: str) -> tuple[str, ...]:
 
 # Responsive-visibility utility classes (hidden-xs, visible-print...) say nothing about the content.
 _RESPONSIVE_PREFIXES = ("hidden-", "visible-", "show-", "hide-")
-_RESPONSIVE_RE = re.compile(r"(?:^|\s)(?:hidden|visible|show|hide)-(?:xs|sm|md|lg|xl|xxl|print|mobile|tablet|desktop)"
-                            r"(?:-\w+)?(?=\s|$)", re.I)
+_RESPONSIVE_RE = re.compile(rf"(?:^|\s)(?:{'|'.join(_RESPONSIVE_PREFIXES)})"
+                            r"(?:xs|sm|md|lg|xl|xxl|print|mobile|tablet|desktop)(?:-\w+)?(?=\s|$)", re.I)
 
 
 # Utility classes that only look like chrome words: CSS overflow clipping ("overflow-hidden",
